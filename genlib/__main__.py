@@ -1,0 +1,225 @@
+"""Command line: python -m genlib {datasets,models,import,train,sample,runs,bench}.
+
+    python -m genlib datasets
+    python -m genlib import t10k-images-idx3-ubyte.gz --name mnist-test
+    python -m genlib train --dataset mnist-test --family dcgan --epochs 3
+    python -m genlib sample RUN --n 64 --out grid.png
+    python -m genlib bench
+
+User mistakes print one line ("error: ...") and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TensorFlow's start-up chatter
+
+from .errors import GenlibError  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except GenlibError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m genlib", description="GenLab's generative model library.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("datasets", help="list datasets").set_defaults(func=cmd_datasets)
+    m = sub.add_parser("models", help="list model families, presets and config fields")
+    m.add_argument("family", nargs="?", help="show one family's fields")
+    m.set_defaults(func=cmd_models)
+
+    i = sub.add_parser("import", help="import IDX / .npz / .npy / .zip as a named dataset")
+    i.add_argument("path")
+    i.add_argument("--name", required=True)
+    i.add_argument("--labels", help="IDX labels file, if not beside the images file")
+    i.add_argument("--overwrite", action="store_true")
+    i.set_defaults(func=cmd_import)
+
+    t = sub.add_parser("train", help="train a model (in this process)")
+    t.add_argument("--dataset", default="digits")
+    t.add_argument("--family", default="gan")
+    t.add_argument("--preset", help="family preset (default: the family's first)")
+    t.add_argument("--epochs", type=int)
+    t.add_argument("--batch-size", type=int)
+    t.add_argument("--seed", type=int)
+    t.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="any model or training config field, e.g. --set latent_dim=64 (repeatable)",
+    )
+    t.add_argument("--run-dir", help="run directory (default: workspace/runs/<new id>)")
+    t.add_argument("--resume", action="store_true", help="continue the run in --run-dir from its checkpoint")
+    t.set_defaults(func=cmd_train)
+
+    s = sub.add_parser("sample", help="write a grid of generated images from a run")
+    s.add_argument("run", help="run id or run directory")
+    s.add_argument("--n", type=int, default=64)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--out", default="grid.png")
+    s.set_defaults(func=cmd_sample)
+
+    r = sub.add_parser("runs", help="list runs")
+    r.set_defaults(func=cmd_runs)
+
+    b = sub.add_parser("bench", help="throughput: the seeds' training loop vs genlib's compiled step")
+    b.add_argument("--seconds", type=float, default=20.0, help="timed seconds per loop")
+    b.add_argument("--batch-size", type=int, default=128)
+    b.set_defaults(func=cmd_bench)
+    return p
+
+
+def cmd_datasets(args) -> None:
+    from .data import list_datasets
+
+    for d in list_datasets():
+        print(f"{d.name:16} {'built-in' if d.builtin else 'imported':9} {d.description}")
+
+
+def cmd_models(args) -> None:
+    from .models import get_family, list_families
+
+    families = [args.family] if args.family else list_families()
+    for name in families:
+        cls = get_family(name)
+        print(f"{name:7} {cls.title}: {cls.description}  presets: {', '.join(cls.presets)}")
+        if args.family:
+            for f in cls.config_class.field_info():
+                print(f"    {f['name']:18} {f['type']:10} default {f['default']!s:18} {f['help']}")
+
+
+def cmd_import(args) -> None:
+    from .data import import_dataset
+
+    ds = import_dataset(args.path, args.name, labels_path=args.labels, overwrite=args.overwrite)
+    h, w, c = ds.image_shape
+    labelled = f"{ds.num_classes} classes" if ds.labels is not None else "no labels"
+    print(f"imported {args.name}: {len(ds):,} images {h}x{w}x{c}, {labelled}")
+
+
+def _split_overrides(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise GenlibError(f"--set expects FIELD=VALUE, got {pair!r}")
+        key, value = pair.split("=", 1)
+        out[key.strip()] = value.strip()
+    return out
+
+
+def cmd_train(args) -> int:
+    from .models import get_family, make_config
+    from .runs import Run, RunStore, create_run_dir
+    from .training import TrainConfig, Trainer, build_config
+
+    run = Run(args.run_dir) if args.run_dir else None
+    if run is not None and run.exists():
+        state = run.raw_status().get("state")
+        if not args.resume and state != "queued":
+            raise GenlibError(f"{run.path} already holds a run ({state}); add --resume to continue it")
+    else:
+        if args.resume:
+            raise GenlibError(f"nothing to resume: {args.run_dir or 'no --run-dir given'}")
+        family = get_family(args.family)
+        train_fields, model_fields = {}, {}
+        for key, text in _split_overrides(args.set).items():
+            if key in TrainConfig.__dataclass_fields__:
+                train_fields[key] = TrainConfig.parse_value(key, text)
+            else:
+                model_fields[key] = family.config_class.parse_value(key, text)
+        for key in ("epochs", "batch_size", "seed"):
+            if getattr(args, key) is not None:
+                train_fields[key] = getattr(args, key)
+        preset = args.preset or next(iter(family.presets))
+        model_cfg = make_config(args.family, preset, **model_fields)
+        train_cfg = TrainConfig(dataset=args.dataset, family=args.family, preset=preset, **train_fields)
+        config = build_config(train_cfg, model_cfg)
+        run = create_run_dir(args.run_dir, config) if args.run_dir else RunStore().create(config)
+    print(f"run directory: {run.path}", flush=True)
+    status = Trainer(run, resume=args.resume, report=_print_progress).fit()
+    print(f"{status['state']}: {run.path}")
+    return 0 if status["state"] in ("completed", "stopped") else 1
+
+
+def _print_progress(info: dict) -> None:
+    losses = "  ".join(
+        f"{k} {v:.4f}"
+        for k, v in info.items()
+        if k in ("d_loss", "g_loss", "d_real", "d_fake", "loss", "reconstruction", "kl")
+    )
+    eta = info.get("eta_s")
+    eta_text = time.strftime("%M:%S", time.gmtime(eta)) if eta is not None and eta < 360000 else "--:--"
+    print(
+        f"epoch {info['epoch']}/{info['epochs']}  step {info['epoch_step']}/{info['steps_per_epoch']}  "
+        f"{losses}  {info['images_per_s']:.0f} img/s  ETA {eta_text}",
+        flush=True,
+    )
+
+
+def _resolve_run(text: str):
+    from .runs import Run, RunStore
+
+    path = Path(text)
+    if path.is_dir() and (path / "config.json").is_file():
+        return Run(path)
+    return RunStore().get(text)
+
+
+def cmd_sample(args) -> None:
+    from .images import make_grid, save_png
+    from .models import load_model
+
+    run = _resolve_run(args.run)
+    for candidate in (run.model_dir / "model.keras", run.checkpoint_path):
+        if candidate.is_file():
+            model = load_model(candidate)
+            break
+    else:
+        raise GenlibError(f"run {run.id} has no saved model yet (no checkpoint)")
+    if not 1 <= args.n <= 1024:
+        raise GenlibError(f"--n must be between 1 and 1024, got {args.n}")
+    images = model.generate(args.n, seed=args.seed)
+    save_png(make_grid(images, ncols=min(8, args.n)), args.out)
+    print(f"wrote {args.n} samples from {run.id} (epoch {int(model.trained_epochs.numpy())}) to {args.out}")
+
+
+def cmd_runs(args) -> None:
+    from .runs import RunStore
+
+    runs = RunStore().list()
+    if not runs:
+        print("no runs yet: python -m genlib train")
+    for run in runs:
+        s = run.summary()
+        losses = " ".join(f"{k}={v:.3f}" for k, v in s.get("losses", {}).items() if k.endswith("loss"))
+        print(
+            f"{s['run_id']:48} {s['state']:11} {s.get('family') or '':6} {s.get('dataset') or '':12} "
+            f"epoch {s.get('epoch', 0)}/{s.get('epochs')}  {losses}"
+        )
+
+
+def cmd_bench(args) -> None:
+    from .training.bench import run_bench
+
+    run_bench(seconds=args.seconds, batch_size=args.batch_size)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

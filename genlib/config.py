@@ -1,0 +1,173 @@
+"""Dataclass configs that validate themselves and round-trip through JSON.
+
+A config class declares each field with :func:`param`, which records the range
+or choices and a help text (shown by the CLI and the app). Construction checks
+every field and raises :class:`ConfigError` naming the field::
+
+    >>> GANConfig(latent_dim=0)
+    ConfigError: latent_dim must be between 2 and 512, got 0
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import typing
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ConfigError
+
+
+def param(
+    default: Any,
+    help: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    choices: tuple | None = None,
+    item_low: int | None = None,
+    item_high: int | None = None,
+) -> Any:
+    """Declare a config field with its validation rules and help text.
+
+    Args:
+        default: the default value (say why in a comment where it is declared).
+        help: one sentence for users: what the field does.
+        low, high: inclusive range for numbers, or for the length of a tuple.
+        choices: allowed values for strings.
+        item_low, item_high: inclusive range for each item of a tuple of ints.
+    """
+    meta = dict(help=help, low=low, high=high, choices=choices, item_low=item_low, item_high=item_high)
+    return field(default=default, metadata=meta)
+
+
+def _fmt(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+@dataclass(frozen=True)
+class BaseConfig:
+    """Base class: validation on construction, dict/JSON round trip, field info."""
+
+    def __post_init__(self) -> None:
+        hints = typing.get_type_hints(type(self))
+        for f in dataclasses.fields(self):
+            value = _coerce(f.name, getattr(self, f.name), hints[f.name])
+            object.__setattr__(self, f.name, value)
+            _check_range(f.name, value, f.metadata)
+        self.validate()
+
+    def validate(self) -> None:
+        """Cross-field checks; subclasses override and raise ConfigError."""
+
+    # -- serialisation -------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "BaseConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(
+                f"unknown field {unknown[0]!r} for {cls.__name__}; known fields: {', '.join(sorted(known))}"
+            )
+        return cls(**data)
+
+    @classmethod
+    def from_json(cls, text: str) -> "BaseConfig":
+        return cls.from_dict(json.loads(text))
+
+    def replace(self, **changes: Any) -> "BaseConfig":
+        return self.from_dict({**self.to_dict(), **changes})
+
+    # -- introspection, for the CLI and the app -------------------------
+    @classmethod
+    def field_info(cls) -> list[dict[str, Any]]:
+        """One dict per field: name, type name, default, help and rules."""
+        hints = typing.get_type_hints(cls)
+        out = []
+        for f in dataclasses.fields(cls):
+            out.append(dict(name=f.name, type=_type_name(hints[f.name]), default=f.default, **f.metadata))
+        return out
+
+    @classmethod
+    def parse_value(cls, name: str, text: str) -> Any:
+        """Parse a command-line string into the type of field ``name``."""
+        hints = typing.get_type_hints(cls)
+        if name not in hints or name not in {f.name for f in dataclasses.fields(cls)}:
+            known = ", ".join(f.name for f in dataclasses.fields(cls))
+            raise ConfigError(f"unknown field {name!r}; known fields: {known}")
+        kind = _type_name(hints[name])
+        try:
+            if kind == "bool":
+                if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                    raise ValueError
+                return text.lower() in ("true", "1", "yes")
+            if kind == "int":
+                return int(text)
+            if kind == "float":
+                return float(text)
+            if kind == "tuple[int]":
+                return tuple(int(t) for t in text.replace(" ", "").split(",") if t)
+            return text
+        except ValueError:
+            raise ConfigError(f"{name} must be {kind}, got {text!r}") from None
+
+
+def _type_name(tp: Any) -> str:
+    if tp in (int, float, bool, str):
+        return tp.__name__
+    if typing.get_origin(tp) is tuple:
+        return "tuple[int]"
+    raise TypeError(f"unsupported config field type {tp!r}")
+
+
+def _coerce(name: str, value: Any, tp: Any) -> Any:
+    """Check the type, converting only where no information is lost."""
+    kind = _type_name(tp)
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+    elif kind == "int":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+    elif kind == "float":
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    elif kind == "str":
+        if isinstance(value, str):
+            return value
+    elif kind == "tuple[int]":
+        if isinstance(value, (list, tuple)) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            return tuple(value)
+    raise ConfigError(f"{name} must be {kind}, got {_fmt(value)}")
+
+
+def _check_range(name: str, value: Any, meta: typing.Mapping) -> None:
+    low, high, choices = meta.get("low"), meta.get("high"), meta.get("choices")
+    if choices is not None and value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(map(str, choices))}; got {_fmt(value)}")
+    if isinstance(value, tuple):
+        if low is not None and high is not None and not low <= len(value) <= high:
+            raise ConfigError(f"{name} must have between {low} and {high} entries, got {len(value)}")
+        ilo, ihi = meta.get("item_low"), meta.get("item_high")
+        for v in value:
+            if ilo is not None and ihi is not None and not ilo <= v <= ihi:
+                raise ConfigError(f"each entry of {name} must be between {ilo} and {ihi}, got {v}")
+        return
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value != value:  # NaN
+            raise ConfigError(f"{name} must be a number, got nan")
+        if low is not None and high is not None and not low <= value <= high:
+            raise ConfigError(f"{name} must be between {_fmt(low)} and {_fmt(high)}, got {_fmt(value)}")
+
+
+def _jsonable(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value

@@ -1,0 +1,128 @@
+"""Dataset registry: built-ins plus datasets imported into the workspace.
+
+>>> from genlib import data
+>>> ds = data.load_dataset("digits")            # works offline
+>>> data.import_dataset("t10k-images-idx3-ubyte.gz", "mnist-test")
+>>> data.load_dataset("mnist-test").images.shape
+(10000, 28, 28, 1)
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import paths
+from ..errors import DatasetError
+from ..io import atomic_path
+from .builtin import BUILTINS, builtin_loader, make_shapes
+from .dataset import Dataset, make_dataset
+from .importers import read_any
+from .stats import DatasetStats, compute_stats
+
+__all__ = [
+    "Dataset",
+    "DatasetInfo",
+    "DatasetStats",
+    "compute_stats",
+    "delete_dataset",
+    "import_dataset",
+    "list_datasets",
+    "load_dataset",
+    "make_dataset",
+    "make_shapes",
+]
+
+DEFAULT_DATASET = "digits"
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    description: str
+    builtin: bool
+
+
+def _imported_path(name: str) -> Path:
+    return paths.datasets_dir() / f"{name}.npz"
+
+
+def list_datasets() -> list[DatasetInfo]:
+    """Built-ins first (default first), then imported datasets by name."""
+    out = [DatasetInfo(name, desc, True) for name, (_, desc) in BUILTINS.items()]
+    folder = paths.datasets_dir()
+    if folder.is_dir():
+        for f in sorted(folder.glob("*.npz")):
+            if paths.is_valid_id(f.stem) and f.stem not in BUILTINS:
+                out.append(DatasetInfo(f.stem, "imported", False))
+    return out
+
+
+def load_dataset(name: str) -> Dataset:
+    """Load a dataset by name (cached per process; imported files by mtime)."""
+    if name in BUILTINS:
+        return _load_builtin(name)
+    path = _imported_path(name) if paths.is_valid_id(name) else None
+    if path is None or not path.is_file():
+        known = ", ".join(d.name for d in list_datasets())
+        raise DatasetError(f"unknown dataset {name!r}; available: {known}")
+    return _load_imported(str(path), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_builtin(name: str) -> Dataset:
+    return builtin_loader(name)()
+
+
+@functools.lru_cache(maxsize=4)
+def _load_imported(path: str, _mtime: int) -> Dataset:
+    with np.load(path, allow_pickle=False) as f:
+        labels = f["labels"] if f["labels"].size else None
+        return make_dataset(
+            Path(path).stem, f["images"], labels, [str(s) for s in f["class_names"]], str(f["description"])
+        )
+
+
+def import_dataset(
+    src: str | Path, name: str, labels_path: str | Path | None = None, overwrite: bool = False
+) -> Dataset:
+    """Validate a file and store it as dataset ``name``; on any error nothing is written.
+
+    Args:
+        src: an IDX file (.gz or raw; its labels file beside it is found by name),
+            a .npz / .npy array file, or a .zip with one sub-folder of images per class.
+        name: the new dataset's name (lowercase letters, digits, '-', '_').
+        labels_path: an IDX labels file, when it is not beside ``src``. Defaults to None.
+        overwrite: replace an imported dataset of the same name. Defaults to False.
+    """
+    if not paths.is_valid_id(name):
+        raise DatasetError(f"dataset name {name!r} must be 1-64 lowercase letters, digits, '-' or '_'")
+    if name in BUILTINS:
+        raise DatasetError(f"{name!r} is a built-in dataset; choose another name (e.g. my-{name})")
+    target = _imported_path(name)
+    if target.exists() and not overwrite:
+        raise DatasetError(f"a dataset named {name!r} already exists; choose another name or delete it first")
+    images, labels, class_names = read_any(src, labels_path)
+    ds = make_dataset(name, images, labels, class_names, f"imported from {Path(src).name}")
+    with atomic_path(target) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez_compressed(
+                f,
+                images=ds.images,
+                labels=ds.labels if ds.labels is not None else np.zeros(0, np.int32),
+                class_names=np.array(ds.class_names, dtype=str),
+                description=np.array(ds.description),
+            )
+    return ds
+
+
+def delete_dataset(name: str) -> None:
+    if name in BUILTINS:
+        raise DatasetError(f"{name!r} is built in and cannot be deleted")
+    path = _imported_path(name) if paths.is_valid_id(name) else None
+    if path is None or not path.is_file():
+        raise DatasetError(f"no imported dataset named {name!r}")
+    path.unlink()

@@ -1,0 +1,203 @@
+"""Read image files into arrays: IDX (.gz or raw), .npz / .npy, and .zip of class folders.
+
+Each reader returns ``(images, labels, class_names)`` as raw arrays; validation of
+shapes and values happens once, in :func:`genlib.data.dataset.make_dataset`. A
+bad file raises DatasetError before anything is written.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+import zipfile
+from pathlib import Path, PurePosixPath
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from ..errors import DatasetError
+from .dataset import MAX_BYTES, MAX_IMAGES
+
+MAX_FILE_BYTES = MAX_BYTES + (64 << 20)  # decoded size limit for any one input file
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
+_IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+Arrays = tuple[np.ndarray, "np.ndarray | None", "list[str] | None"]
+
+
+def read_any(path: str | Path, labels_path: str | Path | None = None) -> Arrays:
+    """Pick the reader from the file's name and contents."""
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"no such file: {path}")
+    name = path.name.lower()
+    if name.endswith(".zip"):
+        return read_zip(path)
+    if name.endswith(".npz") or name.endswith(".npy"):
+        return read_numpy(path)
+    if "idx" in name or "ubyte" in name:
+        return read_idx_pair(path, labels_path)
+    raise DatasetError(
+        f"don't know how to import {path.name}: use IDX (.gz or raw, e.g. train-images-idx3-ubyte.gz), "
+        f".npz / .npy arrays, or a .zip with one folder of PNG/JPEG images per class"
+    )
+
+
+# -- IDX ---------------------------------------------------------------------
+
+
+def _read_maybe_gzip(path: Path) -> bytes:
+    with open(path, "rb") as f:
+        head = f.read(2)
+    if head != b"\x1f\x8b":
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise DatasetError(f"{path.name} is too large ({path.stat().st_size / 2**20:.0f} MiB)")
+        return path.read_bytes()
+    try:
+        with gzip.open(path, "rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise DatasetError(f"{path.name} is not a valid gzip file ({exc})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise DatasetError(f"{path.name} is too large once decompressed (over {MAX_FILE_BYTES >> 20} MiB)")
+    return data
+
+
+def parse_idx(data: bytes, name: str = "file") -> np.ndarray:
+    """Parse an IDX buffer (the format of the MNIST files) into an array."""
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
+        raise DatasetError(f"{name} is not an IDX file (wrong magic number {data[:4].hex() or 'empty'})")
+    ndim = data[3]
+    if not 1 <= ndim <= 4:
+        raise DatasetError(f"{name}: IDX files with {ndim} dimensions are not supported")
+    header = 4 + 4 * ndim
+    if len(data) < header:
+        raise DatasetError(f"{name} is truncated: the header is incomplete")
+    dims = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    dtype = np.dtype(_IDX_DTYPES[data[2]])
+    expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+    if expected > MAX_FILE_BYTES:
+        raise DatasetError(f"{name} declares {dims} values: too large")
+    if len(data) - header < expected:
+        raise DatasetError(
+            f"{name} is truncated: the header declares {dims} but only "
+            f"{len(data) - header:,} of {expected:,} data bytes are present"
+        )
+    return np.frombuffer(data, dtype, count=int(np.prod(dims)), offset=header).reshape(dims)
+
+
+def _labels_sibling(path: Path) -> Path | None:
+    """train-images-idx3-ubyte.gz -> train-labels-idx1-ubyte.gz, if it exists."""
+    name = re.sub(r"images", "labels", path.name)
+    name = re.sub(r"idx3", "idx1", name)
+    candidate = path.with_name(name)
+    return candidate if candidate != path and candidate.is_file() else None
+
+
+def read_idx_pair(path: Path, labels_path: str | Path | None = None) -> Arrays:
+    images = parse_idx(_read_maybe_gzip(path), path.name)
+    if images.ndim == 1:
+        raise DatasetError(f"{path.name} holds labels (1-D); import the images file instead")
+    if images.ndim not in (3, 4):
+        raise DatasetError(f"{path.name} holds a {images.ndim}-D array; images must be (N, H, W) or (N, H, W, C)")
+    labels_file = Path(labels_path) if labels_path else _labels_sibling(path)
+    labels = None
+    if labels_file is not None:
+        if not labels_file.is_file():
+            raise DatasetError(f"no such labels file: {labels_file}")
+        labels = parse_idx(_read_maybe_gzip(labels_file), labels_file.name)
+        if labels.ndim != 1:
+            raise DatasetError(f"{labels_file.name} is not an IDX labels file (expected 1-D, got {labels.shape})")
+    return np.array(images), labels, None
+
+
+# -- NumPy -------------------------------------------------------------------
+
+_IMAGE_KEYS = ("images", "x", "x_train", "arr_0", "data")
+_LABEL_KEYS = ("labels", "y", "y_train", "arr_1", "targets")
+
+
+def read_numpy(path: Path) -> Arrays:
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise DatasetError(f"{path.name} is too large ({path.stat().st_size / 2**20:.0f} MiB)")
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except ValueError as exc:
+        if "pickle" in str(exc).lower():
+            raise DatasetError(
+                f"{path.name} contains Python objects (pickles), which are not loaded for safety"
+            ) from None
+        raise DatasetError(f"{path.name} is not a valid NumPy file ({exc})") from None
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise DatasetError(f"{path.name} is not a valid NumPy file ({exc})") from None
+    if isinstance(loaded, np.ndarray):
+        return loaded, None, None
+    with loaded:
+        keys = list(loaded.keys())
+        image_key = next((k for k in _IMAGE_KEYS if k in keys), None)
+        if image_key is None:
+            expected, found = ", ".join(_IMAGE_KEYS), ", ".join(keys) or "nothing"
+            raise DatasetError(f"{path.name} has no images array: expected one of {expected}; found {found}")
+        label_key = next((k for k in _LABEL_KEYS if k in keys), None)
+        try:
+            images = loaded[image_key]
+            labels = loaded[label_key] if label_key else None
+            names = [str(s) for s in loaded["class_names"]] if "class_names" in keys else None
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+            raise DatasetError(f"{path.name} is damaged or uses Python objects ({exc})") from None
+    return images, labels, names
+
+
+# -- zip of class folders ----------------------------------------------------
+
+
+def read_zip(path: Path) -> Arrays:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DatasetError(f"{path.name} is not a valid zip file ({exc})") from None
+    with archive:
+        entries = [i for i in archive.infolist() if _is_image_entry(i.filename) and not i.is_dir()]
+        if not entries:
+            raise DatasetError(f"{path.name} has no PNG or JPEG images")
+        if len(entries) > MAX_IMAGES:
+            raise DatasetError(f"{path.name} has too many images: {len(entries):,} (limit {MAX_IMAGES:,})")
+        if sum(i.file_size for i in entries) > MAX_FILE_BYTES:
+            raise DatasetError(f"{path.name} is too large once uncompressed")
+        classes = [PurePosixPath(i.filename).parent.name for i in entries]
+        if any(c == "" for c in classes):
+            raise DatasetError(
+                f"{path.name}: images must be in one sub-folder per class (e.g. cats/001.png), not at the top level"
+            )
+        class_names = sorted(set(classes))
+        pictures = [_decode(archive, i) for i in entries]
+    sizes = {p.size for p in pictures}
+    if len(sizes) > 1:
+        first = pictures[0].size
+        odd = next(i for i, p in enumerate(pictures) if p.size != first)
+        raise DatasetError(
+            f"mixed image sizes: {entries[0].filename} is {first[0]}x{first[1]} but "
+            f"{entries[odd].filename} is {pictures[odd].size[0]}x{pictures[odd].size[1]}; resize them to one size"
+        )
+    grey = all(p.mode in ("1", "L", "LA", "I", "I;16", "F") for p in pictures)
+    mode = "L" if grey else "RGB"
+    images = np.stack([np.asarray(p.convert(mode)) for p in pictures])
+    labels = np.array([class_names.index(c) for c in classes], np.int32)
+    return images, labels, class_names
+
+
+def _is_image_entry(name: str) -> bool:
+    p = PurePosixPath(name)
+    if any(part.startswith(".") or part == "__MACOSX" for part in p.parts):
+        return False
+    return p.suffix.lower() in IMAGE_SUFFIXES
+
+
+def _decode(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Image.Image:
+    try:
+        im = Image.open(io.BytesIO(archive.read(info)))
+        im.load()
+        return im
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise DatasetError(f"{info.filename} is not a readable image ({exc})") from None

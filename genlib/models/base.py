@@ -1,0 +1,180 @@
+"""What every model family shares: its config base, and a keras.Model that trains itself.
+
+A family subclasses :class:`GenerativeModel`, builds its networks in
+``build_networks``, and describes one training step as a list of
+:class:`Phase` objects (which variables, which optimizer, which loss). The
+backend file in ``genlib/training/backends/`` turns phases into gradient
+updates, so family code stays backend-neutral (``keras.ops`` only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import keras
+import numpy as np
+from keras import ops
+
+from ..config import BaseConfig, param
+from .blocks import network_table
+
+Batch = dict  # {"images": float tensor in the model's range, "labels": int tensor}
+LossFn = Callable[[Batch], tuple[Any, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class ModelConfig(BaseConfig):
+    """Fields every family has. image_shape and num_classes come from the dataset."""
+
+    image_shape: tuple[int, ...] = param(
+        (28, 28, 1), "Image height, width, channels; set from the dataset.", low=3, high=3, item_low=1, item_high=64
+    )
+    num_classes: int = param(
+        0, "Number of classes in the dataset (0 = unlabelled); set from the dataset.", low=0, high=1000
+    )
+    # 100 is the latent size used by the original GAN/DCGAN tutorials.
+    latent_dim: int = param(100, "Size of the random vector z the generator starts from.", low=2, high=512)
+    # 2e-4 with beta_1 = 0.5 are the DCGAN paper's Adam settings, stable for most GANs.
+    learning_rate: float = param(2e-4, "Adam learning rate.", low=1e-6, high=1e-1)
+    beta_1: float = param(0.5, "Adam beta_1 (momentum); 0.5 damps GAN oscillations.", low=0.0, high=0.999)
+
+    def validate(self) -> None:
+        h, w, c = self.image_shape
+        from ..data.dataset import check_side
+        from ..errors import ConfigError, DatasetError
+
+        try:
+            check_side(h, w)
+        except DatasetError as exc:
+            raise ConfigError(f"image_shape: {exc}") from None
+        if c not in (1, 3):
+            raise ConfigError(f"image_shape must have 1 or 3 channels, got {c}")
+
+
+@dataclass
+class Phase:
+    """One gradient update: minimise ``loss_fn`` over ``variables`` with ``optimizer``."""
+
+    name: str
+    variables: list
+    optimizer: keras.optimizers.Optimizer
+    loss_fn: LossFn
+
+
+class GenerativeModel(keras.Model):
+    """Base for all families: networks, optimizers, seeded sampling, summaries.
+
+    Subclasses set the class attributes and implement ``build_networks``,
+    ``phases`` and ``decode``.
+    """
+
+    family: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    config_class: ClassVar[type[ModelConfig]] = ModelConfig
+    presets: ClassVar[dict[str, dict]] = {}
+    conditional: ClassVar[bool] = False  # needs labels to train and to generate
+    loss_names: ClassVar[tuple[str, ...]] = ()  # the keys train steps log, for charts
+    output_activation: str = "tanh"  # tanh -> pixels in [-1, 1]; sigmoid -> [0, 1]
+
+    def __init__(self, config: ModelConfig | dict | None = None, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(config, ModelConfig):
+            config = self.config_class.from_dict(config or {})
+        self.config = config
+        self.build_networks()
+        self.seed_generator = keras.random.SeedGenerator(0)
+        # Counted by the trainer and saved with the weights, so a checkpoint knows its epoch.
+        self.trained_epochs = self.add_weight(
+            shape=(), dtype="int32", initializer="zeros", trainable=False, name="trained_epochs"
+        )
+        # Optimizers are built now so that loading a checkpoint restores their state.
+        for phase in self.phases():
+            phase.optimizer.build(phase.variables)
+        self.built = True
+
+    # -- to implement ---------------------------------------------------
+    def build_networks(self) -> None:
+        raise NotImplementedError
+
+    def phases(self) -> list[Phase]:
+        raise NotImplementedError
+
+    def networks(self) -> dict[str, keras.Model]:
+        raise NotImplementedError
+
+    def decode(self, latents, labels=None):
+        """Images in the model's range from latent vectors (and labels if conditional)."""
+        raise NotImplementedError
+
+    # -- shared behaviour ----------------------------------------------
+    @property
+    def sampling_network(self) -> keras.Model:
+        """The network that turns latents into images (saved alone as generator.keras)."""
+        return next(iter(self.networks().values()))
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "config": self.config.to_dict()}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "GenerativeModel":
+        return cls(cls.config_class.from_dict(config["config"]), name=config.get("name"))
+
+    def to_model_range(self, images_uint8: np.ndarray) -> np.ndarray:
+        x = np.asarray(images_uint8, np.float32) / 255.0
+        return x * 2.0 - 1.0 if self.output_activation == "tanh" else x
+
+    def to_uint8(self, images) -> np.ndarray:
+        x = np.asarray(images, np.float32)
+        if self.output_activation == "tanh":
+            x = (x + 1.0) / 2.0
+        return np.clip(np.round(x * 255.0), 0, 255).astype(np.uint8)
+
+    def sample_latents(self, n: int, seed: int) -> np.ndarray:
+        """Standard-normal latents from a NumPy generator: the same seed, the same vectors."""
+        return np.random.default_rng(seed).standard_normal((n, self.config.latent_dim)).astype(np.float32)
+
+    def generate(self, n: int = 64, seed: int = 0, labels=None) -> np.ndarray:
+        """``n`` uint8 images (n, H, W, C), deterministic for a given seed.
+
+        Args:
+            n: how many images. Defaults to 64.
+            seed: seed for the latent vectors. Defaults to 0.
+            labels: class per image, for conditional families; ignored otherwise.
+                Defaults to cycling through the classes.
+        """
+        if labels is not None:
+            n = len(labels)
+        z = self.sample_latents(n, seed)
+        if self.conditional:
+            labels = np.arange(n) % self.config.num_classes if labels is None else np.asarray(labels)
+            labels = labels.astype(np.int32)
+        out = []
+        for i in range(0, n, 512):  # direct calls in chunks, never model.predict
+            chunk_labels = None if labels is None or not self.conditional else labels[i : i + 512]
+            out.append(self.to_uint8(self.decode(z[i : i + 512], chunk_labels)))
+        return np.concatenate(out) if out else np.zeros((0, *self.config.image_shape), np.uint8)
+
+    def sample_grid(self, seed: int) -> tuple[np.ndarray, int]:
+        """Images for the per-epoch grid (fixed latents from ``seed``) and the column count."""
+        return self.generate(64, seed), 8
+
+    def describe(self) -> dict:
+        """Per network: layers with output shapes and parameter counts; and the total."""
+        nets = {name: network_table(net) for name, net in self.networks().items()}
+        return {"networks": nets, "params": sum(n["params"] for n in nets.values())}
+
+    # -- keras.Model.fit support ---------------------------------------
+    def train_step(self, data):
+        """So that ``model.fit(images)`` works too; the Trainer compiles the same phases."""
+        from ..training.backends import backend
+
+        if isinstance(data, (tuple, list)):
+            images, labels = data[0], (data[1] if len(data) > 1 else None)
+        else:
+            images, labels = data, None
+        if labels is None:
+            labels = ops.zeros((ops.shape(images)[0],), "int32")
+        return backend().run_phases(self.phases(), {"images": images, "labels": labels})

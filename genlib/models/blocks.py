@@ -1,0 +1,86 @@
+"""Network pieces shared by the families, all in the Keras functional API."""
+
+from __future__ import annotations
+
+import math
+
+import keras
+from keras import layers
+
+
+def upsample_plan(height: int, width: int) -> tuple[int, int, int]:
+    """Start size and number of 2x upsamplings for an image of height x width.
+
+    Two upsamplings always (8 -> 2, 28 -> 7); more while the start is still 8 or
+    larger and even, up to four (32 -> 4 with three, 64 -> 4 with four).
+    """
+    n = 2
+    while n < 4 and all(s % 2 ** (n + 1) == 0 and s // 2**n >= 8 for s in (height, width)):
+        n += 1
+    return height // 2**n, width // 2**n, n
+
+
+def mlp(x, units: tuple[int, ...], slope: float, batchnorm: bool = False, dropout: float = 0.0):
+    """Dense -> (BatchNorm) -> LeakyReLU -> (Dropout), once per entry of ``units``."""
+    for u in units:
+        x = layers.Dense(u)(x)
+        if batchnorm:
+            x = layers.BatchNormalization(momentum=0.8)(x)
+        x = layers.LeakyReLU(negative_slope=slope)(x)
+        if dropout:
+            x = layers.Dropout(dropout)(x)
+    return x
+
+
+def dense_to_image(x, image_shape, activation: str):
+    """Project to H*W*C values with the output activation and reshape to an image."""
+    x = layers.Dense(math.prod(image_shape), activation=activation)(x)
+    return layers.Reshape(image_shape)(x)
+
+
+def conv_up(x, image_shape, filters: int, activation: str, slope: float = 0.2):
+    """Dense seed map -> n x (Conv2DTranspose stride 2, BatchNorm, LeakyReLU) -> image.
+
+    Channels halve at each upsampling, from ``filters * 2**(n-1)`` down to ``filters``.
+    """
+    h, w, c = image_shape
+    h0, w0, n = upsample_plan(h, w)
+    width = filters * 2 ** (n - 1)
+    x = layers.Dense(h0 * w0 * width, use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.LeakyReLU(negative_slope=slope)(x)
+    x = layers.Reshape((h0, w0, width))(x)
+    for i in range(n - 1):
+        x = layers.Conv2DTranspose(width // 2 ** (i + 1), 4, strides=2, padding="same", use_bias=False)(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.LeakyReLU(negative_slope=slope)(x)
+    return layers.Conv2DTranspose(c, 4, strides=2, padding="same", activation=activation)(x)
+
+
+def conv_down(x, filters: int, n: int, slope: float = 0.2, dropout: float = 0.0):
+    """n x (Conv2D stride 2, LeakyReLU, Dropout), channels doubling from ``filters``; then Flatten."""
+    for i in range(n):
+        x = layers.Conv2D(filters * 2**i, 4, strides=2, padding="same")(x)
+        x = layers.LeakyReLU(negative_slope=slope)(x)
+        if dropout:
+            x = layers.Dropout(dropout)(x)
+    return layers.Flatten()(x)
+
+
+def network_table(model: keras.Model) -> dict:
+    """Rows of (layer, type, output shape, parameters) and the total, for summaries."""
+    rows = []
+    for layer in model.layers:
+        try:
+            shape = tuple(layer.output.shape)
+        except (AttributeError, ValueError):
+            shape = ()
+        rows.append(
+            {
+                "layer": layer.name,
+                "type": type(layer).__name__,
+                "output_shape": "(" + ", ".join("batch" if s is None else str(s) for s in shape) + ")",
+                "params": int(layer.count_params()),
+            }
+        )
+    return {"name": model.name, "layers": rows, "params": int(model.count_params())}

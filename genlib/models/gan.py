@@ -1,0 +1,66 @@
+"""MLP GAN (Goodfellow et al., 2014, arXiv:1406.2661): fully connected networks on flat pixels.
+
+Presets reproduce the two tutorial seeds:
+- ``seed-001``: generator 128-256-512 LeakyReLU with tanh output, discriminator
+  512-256 with a sigmoid output.
+- ``seed-002``: generator 256-512-1024 with BatchNorm and a sigmoid output
+  (pixels in [0, 1]), same discriminator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+from keras import layers
+
+from ..config import param
+from . import register
+from .adversarial import AdversarialModel
+from .base import ModelConfig
+from .blocks import dense_to_image, mlp
+
+
+@dataclass(frozen=True)
+class GANConfig(ModelConfig):
+    # Seed 001's generator widths: small enough to train in seconds on CPU.
+    g_hidden: tuple[int, ...] = param(
+        (128, 256, 512), "Generator hidden layer widths.", low=1, high=6, item_low=8, item_high=4096
+    )
+    d_hidden: tuple[int, ...] = param(
+        (512, 256), "Discriminator hidden layer widths.", low=1, high=6, item_low=8, item_high=4096
+    )
+    g_batchnorm: bool = param(False, "BatchNorm after each generator layer (seed 002 uses it).")
+    output_activation: str = param(
+        "tanh", "Generator output: tanh (pixels in [-1, 1]) or sigmoid ([0, 1]).", choices=("tanh", "sigmoid")
+    )
+    # 0.2 is the usual LeakyReLU slope for GANs (Radford et al., 2015).
+    slope: float = param(0.2, "LeakyReLU negative slope.", low=0.0, high=1.0)
+    d_dropout: float = param(0.0, "Dropout after each discriminator layer.", low=0.0, high=0.9)
+
+
+@register
+@keras.saving.register_keras_serializable(package="genlib")
+class GAN(AdversarialModel):
+    family = "gan"
+    title = "MLP GAN"
+    description = "Fully connected generator and discriminator on flattened pixels: the original GAN."
+    config_class = GANConfig
+    presets = {
+        "seed-001": {},
+        "seed-002": {"g_hidden": (256, 512, 1024), "g_batchnorm": True, "output_activation": "sigmoid"},
+    }
+
+    @property
+    def output_activation(self) -> str:
+        return self.config.output_activation
+
+    def build_networks(self) -> None:
+        c = self.config
+        z = keras.Input((c.latent_dim,), name="z")
+        x = mlp(z, c.g_hidden, c.slope, batchnorm=c.g_batchnorm)
+        self.generator = keras.Model(z, dense_to_image(x, c.image_shape, c.output_activation), name="generator")
+        image = keras.Input(c.image_shape, name="image")
+        x = mlp(layers.Flatten()(image), c.d_hidden, c.slope, dropout=c.d_dropout)
+        self.discriminator = keras.Model(image, layers.Dense(1, name="logit")(x), name="discriminator")
+        self.make_optimizers()

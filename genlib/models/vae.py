@@ -1,0 +1,95 @@
+"""Variational autoencoder (Kingma & Welling, 2013, arXiv:1312.6114).
+
+Loss = reconstruction (binary cross-entropy summed over pixels) + beta * KL
+divergence of q(z|x) from N(0, I), averaged over the batch; both terms are
+logged. Preset ``seed`` is the tutorial's MLP 784-400-20; ``conv`` uses strided
+convolutions and adapts to the image size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+from keras import layers, ops
+
+from ..config import param
+from . import register
+from .base import Batch, GenerativeModel, ModelConfig, Phase
+from .blocks import conv_down, conv_up, dense_to_image, mlp, upsample_plan
+
+
+@dataclass(frozen=True)
+class VAEConfig(ModelConfig):
+    # The tutorial seed's 20-d latent: enough for digits, small enough to inspect.
+    latent_dim: int = param(20, "Size of the latent code z.", low=2, high=512)
+    # Adam's default rate suits the VAE's smooth likelihood loss.
+    learning_rate: float = param(1e-3, "Adam learning rate.", low=1e-6, high=1e-1)
+    beta_1: float = param(0.9, "Adam beta_1 (momentum).", low=0.0, high=0.999)
+    architecture: str = param(
+        "mlp", "mlp: dense layers on flat pixels; conv: strided convolutions.", choices=("mlp", "conv")
+    )
+    hidden: tuple[int, ...] = param(
+        (400,), "Hidden widths of the MLP encoder (decoder mirrors them).", low=1, high=6, item_low=8, item_high=4096
+    )
+    filters: int = param(32, "Conv variant: channels at full resolution.", low=4, high=512)
+    # beta = 1 is the plain VAE; larger values trade sharpness for a smoother latent space.
+    beta: float = param(1.0, "Weight of the KL term (beta-VAE).", low=0.0, high=100.0)
+
+
+@register
+@keras.saving.register_keras_serializable(package="genlib")
+class VAE(GenerativeModel):
+    family = "vae"
+    title = "VAE"
+    description = "Encoder to a Gaussian latent code, decoder back to pixels; loss = reconstruction + KL."
+    config_class = VAEConfig
+    presets = {"seed": {}, "conv": {"architecture": "conv", "latent_dim": 16}}
+    loss_names = ("loss", "reconstruction", "kl")
+    output_activation = "sigmoid"
+
+    def build_networks(self) -> None:
+        c = self.config
+        image = keras.Input(c.image_shape, name="image")
+        z = keras.Input((c.latent_dim,), name="z")
+        if c.architecture == "mlp":
+            h = mlp(layers.Flatten()(image), c.hidden, slope=0.0)
+            out = dense_to_image(mlp(z, tuple(reversed(c.hidden)), slope=0.0), c.image_shape, "sigmoid")
+        else:
+            h = conv_down(image, c.filters, upsample_plan(*c.image_shape[:2])[2])
+            out = conv_up(z, c.image_shape, c.filters, "sigmoid")
+        stats = [layers.Dense(c.latent_dim, name="z_mean")(h), layers.Dense(c.latent_dim, name="z_log_var")(h)]
+        self.encoder = keras.Model(image, stats, name="encoder")
+        self.decoder = keras.Model(z, out, name="decoder")
+        self.optimizer_ = keras.optimizers.Adam(c.learning_rate, beta_1=c.beta_1)
+
+    def networks(self):
+        return {"decoder": self.decoder, "encoder": self.encoder}
+
+    def decode(self, latents, labels=None):
+        return self.decoder(latents, training=False)
+
+    def encode(self, images):
+        """Latent means for uint8 images (the 2-D latent map uses these)."""
+        mean, _ = self.encoder(self.to_model_range(images), training=False)
+        return ops.convert_to_numpy(mean)
+
+    def reconstruct(self, images):
+        """uint8 reconstructions of uint8 images through the latent means."""
+        return self.to_uint8(self.decode(self.encode(images)))
+
+    def vae_loss(self, batch: Batch):
+        x = batch["images"]
+        mean, log_var = self.encoder(x, training=True)
+        eps = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
+        x_hat = self.decoder(mean + ops.exp(0.5 * log_var) * eps, training=True)
+        x_hat = ops.clip(x_hat, 1e-7, 1.0 - 1e-7)
+        bce = -(x * ops.log(x_hat) + (1.0 - x) * ops.log(1.0 - x_hat))
+        reconstruction = ops.mean(ops.sum(ops.reshape(bce, (ops.shape(x)[0], -1)), axis=1))
+        kl = ops.mean(-0.5 * ops.sum(1.0 + log_var - ops.square(mean) - ops.exp(log_var), axis=1))
+        loss = reconstruction + self.config.beta * kl
+        return loss, {"loss": loss, "reconstruction": reconstruction, "kl": kl}
+
+    def phases(self):
+        variables = self.encoder.trainable_variables + self.decoder.trainable_variables
+        return [Phase("vae", variables, self.optimizer_, self.vae_loss)]

@@ -1,0 +1,191 @@
+"""The run directory: the one interface between training jobs and the app.
+
+runs/<run_id>/
+  config.json          {"train": TrainConfig, "model": family config, "versions": {...}}
+  status.json          state, pid, epoch, step, times, error; written atomically
+  metrics.jsonl        append-only, one JSON object per logged step or epoch
+  samples/epoch_0001.png
+  checkpoints/last.keras
+  model/model.keras, model/generator.keras
+  log.txt
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import time
+from pathlib import Path
+
+from .. import paths
+from ..errors import RunError
+from ..io import read_json, read_jsonl, write_json
+
+STATES = ("queued", "running", "completed", "failed", "stopped", "interrupted")
+ACTIVE = ("queued", "running")
+# A queued run whose process never reported for this long is counted as dead.
+QUEUE_GRACE_S = 120.0
+
+
+class Run:
+    """One run directory: paths, and reads/writes that follow the format above."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.id = self.path.name
+
+    config_path = property(lambda self: self.path / "config.json")
+    status_path = property(lambda self: self.path / "status.json")
+    metrics_path = property(lambda self: self.path / "metrics.jsonl")
+    samples_dir = property(lambda self: self.path / "samples")
+    checkpoint_path = property(lambda self: self.path / "checkpoints" / "last.keras")
+    model_dir = property(lambda self: self.path / "model")
+    log_path = property(lambda self: self.path / "log.txt")
+
+    def exists(self) -> bool:
+        return self.config_path.is_file()
+
+    def read_config(self) -> dict:
+        if not self.config_path.is_file():
+            raise RunError(f"{self.path} is not a run directory (no config.json)")
+        return read_json(self.config_path)
+
+    def raw_status(self) -> dict:
+        try:
+            return read_json(self.status_path)
+        except (FileNotFoundError, ValueError):
+            return {"state": "queued"}
+
+    def status(self) -> dict:
+        """The status, with a dead job's ``running``/``queued`` turned into ``interrupted``."""
+        status = self.raw_status()
+        if status.get("state") in ACTIVE and not self._job_alive(status):
+            status = self.update_status(
+                state="interrupted",
+                finished_at=time.time(),
+                error=f"the training process ended unexpectedly (pid {status.get('pid')})",
+            )
+        return status
+
+    def _job_alive(self, status: dict) -> bool:
+        pid = status.get("pid")
+        if not pid:
+            return time.time() - status.get("created_at", time.time()) < QUEUE_GRACE_S
+        return pid_alive(int(pid), str(self.path))
+
+    def update_status(self, **fields) -> dict:
+        status = {**self.raw_status(), **fields, "updated_at": time.time()}
+        write_json(self.status_path, status)
+        return status
+
+    def metrics(self, kind: str | None = None) -> list[dict]:
+        records = read_jsonl(self.metrics_path)
+        return [r for r in records if r.get("kind") == kind] if kind else records
+
+    def sample_paths(self) -> list[Path]:
+        return sorted(self.samples_dir.glob("epoch_*.png")) if self.samples_dir.is_dir() else []
+
+    def sample_path(self, epoch: int) -> Path:
+        return self.samples_dir / f"epoch_{epoch:04d}.png"
+
+    def log_tail(self, lines: int = 40) -> str:
+        if not self.log_path.is_file():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def summary(self) -> dict:
+        """One row for run lists: status, dataset, family, epochs, final losses, duration."""
+        try:
+            cfg = self.read_config()
+        except (RunError, ValueError):
+            return {"run_id": self.id, "state": "broken"}
+        status = self.status()
+        train = cfg.get("train", {})
+        epochs = self.metrics("epoch")
+        last = epochs[-1] if epochs else {}
+        started, ended = status.get("started_at"), status.get("finished_at") or status.get("updated_at")
+        return {
+            "run_id": self.id,
+            "state": status.get("state"),
+            "dataset": train.get("dataset"),
+            "family": train.get("family"),
+            "epoch": status.get("epoch", 0),
+            "epochs": train.get("epochs"),
+            "losses": {k: v for k, v in last.items() if k not in ("kind", "epoch", "seconds", "time")},
+            "duration_s": (ended - started) if started and ended else None,
+            "created_at": status.get("created_at") or self.config_path.stat().st_mtime,
+        }
+
+
+def pid_alive(pid: int, marker: str | None = None) -> bool:
+    """True if ``pid`` runs (not a zombie) and, when given, its command line mentions ``marker``."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    proc = Path(f"/proc/{pid}")
+    if not proc.exists():
+        return True  # no /proc (macOS): trust kill(0)
+    try:
+        if proc.joinpath("stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+            return False
+        if marker is not None:
+            cmdline = proc.joinpath("cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            return marker in cmdline or Path(marker).name in cmdline
+    except (OSError, IndexError):
+        return False
+    return True
+
+
+class RunStore:
+    """All runs under one folder (default: the workspace's runs/)."""
+
+    def __init__(self, root: str | Path | None = None):
+        self.root = Path(root) if root else paths.runs_dir()
+
+    def get(self, run_id: str) -> Run:
+        if not paths.is_valid_id(run_id):
+            raise RunError(f"invalid run id {run_id!r}")
+        run = Run(self.root / run_id)
+        if not run.exists():
+            raise RunError(f"no run named {run_id!r} in {self.root}")
+        return run
+
+    def list(self) -> list[Run]:
+        """Runs, newest first."""
+        if not self.root.is_dir():
+            return []
+        runs = [Run(p) for p in self.root.iterdir() if p.is_dir() and paths.is_valid_id(p.name)]
+        runs = [r for r in runs if r.exists()]
+        return sorted(runs, key=lambda r: r.config_path.stat().st_mtime, reverse=True)
+
+    def new_id(self, family: str, dataset: str) -> str:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        return f"{stamp}-{family}-{dataset}-{secrets.token_hex(2)}"[:64].lower().replace("_", "-")
+
+    def create(self, config: dict, run_id: str | None = None) -> Run:
+        """A new run directory with config.json and a ``queued`` status."""
+        train = config["train"]
+        run_id = run_id or self.new_id(train["family"], train["dataset"])
+        if not paths.is_valid_id(run_id):
+            raise RunError(f"invalid run id {run_id!r}: use lowercase letters, digits, '-' and '_'")
+        return create_run_dir(self.root / run_id, config)
+
+    def delete(self, run_id: str) -> None:
+        run = self.get(run_id)
+        if run.status().get("state") in ACTIVE:
+            raise RunError(f"run {run_id} is still {run.status()['state']}; stop it before deleting")
+        shutil.rmtree(run.path)
+
+
+def create_run_dir(path: str | Path, config: dict) -> Run:
+    run = Run(path)
+    if run.exists():
+        raise RunError(f"{run.path} already holds a run; pick another directory or use --resume")
+    run.path.mkdir(parents=True, exist_ok=True)
+    write_json(run.config_path, config)
+    run.update_status(state="queued", created_at=time.time(), epoch=0, step=0)
+    return run

@@ -1,0 +1,252 @@
+"""The trainer: runs a compiled step over a dataset and keeps the run directory current.
+
+    python -m genlib train --dataset digits --family gan --epochs 5
+
+Per epoch it appends metrics, writes the fixed-latent sample grid and an atomic
+checkpoint. SIGTERM (or Ctrl-C) stops it after the current step with status
+``stopped``; ``--resume`` continues from the last checkpoint to the same number
+of epochs.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import time
+import traceback
+from collections.abc import Callable
+
+import numpy as np
+
+from .. import __version__
+from ..data import load_dataset
+from ..errors import GenlibError
+from ..images import make_grid, save_png
+from ..io import append_jsonl, atomic_path
+from ..runs.store import Run
+from .config import TrainConfig
+
+Report = Callable[[dict], None]
+STATUS_EVERY_S = 1.0  # how often status.json is refreshed mid-epoch
+
+
+class Diverged(GenlibError):
+    pass
+
+
+def build_config(train: TrainConfig, model_config) -> dict:
+    """The dict stored as config.json."""
+    import keras
+    import tensorflow as tf
+
+    return {
+        "train": train.to_dict(),
+        "model": model_config.to_dict(),
+        "versions": {
+            "genlib": __version__,
+            "keras": keras.__version__,
+            "tensorflow": tf.__version__,
+            "numpy": np.__version__,
+        },
+    }
+
+
+class Trainer:
+    """Train the run in ``run`` (its config.json must exist)."""
+
+    def __init__(self, run: Run, resume: bool = False, report: Report | None = None):
+        self.run = run
+        self.resume = resume
+        self.report = report or (lambda info: None)
+        cfg = run.read_config()
+        self.train_cfg = TrainConfig.from_dict(cfg["train"])
+        self.model_cfg_dict = cfg["model"]
+        self._stop = False
+
+    # -- signals ---------------------------------------------------------
+    def request_stop(self, *_args) -> None:
+        self._stop = True
+
+    def _install_signal_handlers(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self.request_stop)
+
+    # -- main entry ------------------------------------------------------
+    def fit(self) -> dict:
+        """Train to ``epochs``; return the final status. Errors are recorded, then re-raised."""
+        import os
+
+        started = time.time()
+        status = self.run.update_status(
+            state="running", pid=os.getpid(), started_at=started, finished_at=None, error=None
+        )
+        try:
+            self._install_signal_handlers()
+            final_state = self._train()
+        except Exception as exc:
+            message = str(exc) if isinstance(exc, GenlibError) else f"{type(exc).__name__}: {exc}"
+            if not isinstance(exc, GenlibError):
+                traceback.print_exc()
+            self.run.update_status(state="failed", error=message, finished_at=time.time())
+            raise
+        status = self.run.update_status(state=final_state, finished_at=time.time())
+        return status
+
+    def _train(self) -> str:
+        from ..models import create_model, get_family, load_model
+        from .backends import backend
+
+        tc = self.train_cfg
+        be = backend()
+        be.configure()
+        ds = load_dataset(tc.dataset)
+        family = get_family(tc.family)
+        if family.conditional and ds.labels is None:
+            raise GenlibError(f"{tc.family} needs class labels, but dataset {tc.dataset!r} has none")
+        model_cfg = family.config_class.from_dict(
+            {**self.model_cfg_dict, "image_shape": ds.image_shape, "num_classes": ds.num_classes}
+        )
+
+        import keras
+
+        keras.utils.set_random_seed(tc.seed)
+        model = None
+        if self.resume and self.run.checkpoint_path.is_file():
+            model = load_model(self.run.checkpoint_path)
+            self._log(f"resumed from checkpoint at epoch {int(model.trained_epochs.numpy())}")
+        if model is None:
+            model = create_model(tc.family, model_cfg)
+        first_epoch = int(model.trained_epochs.numpy()) + 1
+
+        images = be.to_device(model.to_model_range(ds.images))
+        labels = be.to_device(ds.labels if ds.labels is not None else np.zeros(len(ds), np.int32), "int32")
+        batch = min(tc.batch_size, len(ds))
+        steps = len(ds) // batch
+        step_fn = be.compile_step(model, tc.jit_compile)
+        self.run.update_status(epoch=first_epoch - 1, epochs=tc.epochs, steps_per_epoch=steps, step=0, batch_size=batch)
+        self._log(
+            f"training {tc.family} on {tc.dataset} ({len(ds)} images {ds.image_shape}), "
+            f"batch {batch}, {steps} steps/epoch, epochs {first_epoch}..{tc.epochs}"
+        )
+
+        timer = _Throughput(total_images=(tc.epochs - first_epoch + 1) * steps * batch)
+        for epoch in range(first_epoch, tc.epochs + 1):
+            self._reseed(model, epoch)
+            order = np.random.default_rng([tc.seed, epoch]).permutation(len(ds)).astype(np.int32)
+            sums: dict[str, float] = {}
+            window: dict[str, float] = {}
+            epoch_start = time.time()
+            last_status = 0.0
+            for s in range(steps):
+                if self._stop:
+                    self._log(f"stop requested: ending at epoch {epoch} step {s}; checkpoint kept at epoch {epoch - 1}")
+                    return "stopped"
+                logs = step_fn(images, labels, order[s * batch : (s + 1) * batch])
+                values = {k: float(v) for k, v in logs.items()}
+                self._check_finite(values, epoch, s + 1)
+                for k, v in values.items():
+                    sums[k] = sums.get(k, 0.0) + v
+                    window[k] = window.get(k, 0.0) + v
+                timer.add(batch)
+                global_step = (epoch - 1) * steps + s + 1
+                if (s + 1) % tc.log_every == 0 or s + 1 == steps:
+                    n = (s % tc.log_every) + 1
+                    record = {
+                        "kind": "step",
+                        "epoch": epoch,
+                        "step": global_step,
+                        "time": time.time(),
+                        **{k: v / n for k, v in window.items()},
+                        "images_per_s": timer.rate(),
+                    }
+                    append_jsonl(self.run.metrics_path, record)
+                    window = {}
+                    self.report(
+                        {
+                            **record,
+                            "steps_per_epoch": steps,
+                            "epochs": tc.epochs,
+                            "epoch_step": s + 1,
+                            "eta_s": timer.eta(),
+                        }
+                    )
+                if time.time() - last_status > STATUS_EVERY_S:
+                    last_status = time.time()
+                    self.run.update_status(epoch=epoch - 1, step=s + 1, images_per_s=timer.rate(), eta_s=timer.eta())
+            means = {k: v / steps for k, v in sums.items()}
+            epoch_record = {
+                "kind": "epoch",
+                "epoch": epoch,
+                "time": time.time(),
+                "seconds": time.time() - epoch_start,
+                **means,
+                "images_per_s": timer.rate(),
+            }
+            self._end_epoch(model, epoch, epoch_record)
+            self.run.update_status(epoch=epoch, step=0, images_per_s=timer.rate(), eta_s=timer.eta())
+        self._save_final(model)
+        return "completed"
+
+    # -- pieces ----------------------------------------------------------
+    def _reseed(self, model, epoch: int) -> None:
+        """Noise depends on (seed, epoch) only, so a resumed run draws what the original would."""
+        state = model.seed_generator.state
+        state.assign(np.array([self.train_cfg.seed, epoch * 1_000_003], dtype=state.dtype))
+
+    def _check_finite(self, values: dict, epoch: int, step: int) -> None:
+        bad = [k for k, v in values.items() if not math.isfinite(v)]
+        if bad:
+            raise Diverged(
+                f"training diverged at epoch {epoch} step {step} ({bad[0]} = {values[bad[0]]}); "
+                f"try a lower learning_rate or a different seed"
+            )
+
+    def _end_epoch(self, model, epoch: int, record: dict) -> None:
+        images, ncols = model.sample_grid(self.train_cfg.seed)
+        save_png(make_grid(images, ncols), self.run.sample_path(epoch))
+        model.trained_epochs.assign(epoch)
+        with atomic_path(self.run.checkpoint_path) as tmp:
+            model.save(tmp)
+        append_jsonl(self.run.metrics_path, record)
+        losses = "  ".join(
+            f"{k} {v:.4f}" for k, v in record.items() if k not in ("kind", "epoch", "time", "seconds", "images_per_s")
+        )
+        self._log(
+            f"epoch {epoch}/{self.train_cfg.epochs} done in {record['seconds']:.1f}s  {losses}  "
+            f"{record['images_per_s']:.0f} img/s"
+        )
+
+    def _save_final(self, model) -> None:
+        with atomic_path(self.run.model_dir / "model.keras") as tmp:
+            model.save(tmp)
+        with atomic_path(self.run.model_dir / "generator.keras") as tmp:
+            model.sampling_network.save(tmp)
+
+    def _log(self, message: str) -> None:
+        print(message, flush=True)
+
+
+class _Throughput:
+    """Images per second since the first step finished (so compile time is excluded)."""
+
+    def __init__(self, total_images: int):
+        self.total = total_images
+        self.done = 0
+        self.t0: float | None = None
+        self.counted = 0
+
+    def add(self, n: int) -> None:
+        self.done += n
+        if self.t0 is None:
+            self.t0 = time.time()  # the first step includes tracing and XLA compilation
+        else:
+            self.counted += n
+
+    def rate(self) -> float:
+        if self.t0 is None or self.counted == 0:
+            return 0.0
+        return self.counted / max(time.time() - self.t0, 1e-9)
+
+    def eta(self) -> float | None:
+        rate = self.rate()
+        return (self.total - self.done) / rate if rate else None
