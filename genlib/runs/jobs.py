@@ -24,7 +24,7 @@ class JobManager:
         self.store = store or RunStore()
 
     def start(self, config: dict, run_id: str | None = None) -> Run:
-        """Create a run for ``config`` ({"train": ..., "model": ...}) and launch it."""
+        """Create a run for ``config`` (made by ``training.build_config``) and launch it."""
         run = self.store.create(config, run_id)
         self._launch(run, resume=False)
         return run

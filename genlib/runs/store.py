@@ -80,7 +80,13 @@ class Run:
         return status
 
     def metrics(self, kind: str | None = None) -> list[dict]:
-        records = read_jsonl(self.metrics_path)
+        """Metric records in order; after a resume, the re-run steps replace the earlier ones."""
+        latest: dict[tuple, dict] = {}
+        for record in read_jsonl(self.metrics_path):
+            key = (record.get("kind"), record.get("step") if record.get("kind") == "step" else record.get("epoch"))
+            latest.pop(key, None)  # re-insert so order follows the newest write
+            latest[key] = record
+        records = sorted(latest.values(), key=lambda r: (r.get("epoch", 0), r.get("kind") == "epoch"))
         return [r for r in records if r.get("kind") == kind] if kind else records
 
     def sample_paths(self) -> list[Path]:

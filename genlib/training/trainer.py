@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import signal
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -35,10 +36,20 @@ class Diverged(GenlibError):
 
 
 def build_config(train: TrainConfig, model_config) -> dict:
-    """The dict stored as config.json."""
+    """The dict stored as config.json, with the model fitted to the dataset.
+
+    Loads the dataset first, so a bad choice fails before any run directory exists.
+    """
     import keras
     import tensorflow as tf
 
+    from ..models import get_family
+
+    ds = load_dataset(train.dataset)
+    family = get_family(train.family)
+    if family.conditional and ds.labels is None:
+        raise GenlibError(f"{train.family} needs class labels, but dataset {train.dataset!r} has none")
+    model_config = model_config.replace(image_shape=ds.image_shape, num_classes=ds.num_classes)
     return {
         "train": train.to_dict(),
         "model": model_config.to_dict(),
@@ -67,9 +78,11 @@ class Trainer:
     def request_stop(self, *_args) -> None:
         self._stop = True
 
-    def _install_signal_handlers(self) -> None:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, self.request_stop)
+    def _install_signal_handlers(self) -> dict:
+        """Route SIGTERM/SIGINT to a clean stop; return the old handlers to restore."""
+        if threading.current_thread() is not threading.main_thread():
+            return {}  # signals can only be handled in the main thread
+        return {sig: signal.signal(sig, self.request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
 
     # -- main entry ------------------------------------------------------
     def fit(self) -> dict:
@@ -80,8 +93,8 @@ class Trainer:
         status = self.run.update_status(
             state="running", pid=os.getpid(), started_at=started, finished_at=None, error=None
         )
+        previous = self._install_signal_handlers()
         try:
-            self._install_signal_handlers()
             final_state = self._train()
         except Exception as exc:
             message = str(exc) if isinstance(exc, GenlibError) else f"{type(exc).__name__}: {exc}"
@@ -89,6 +102,9 @@ class Trainer:
                 traceback.print_exc()
             self.run.update_status(state="failed", error=message, finished_at=time.time())
             raise
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
         status = self.run.update_status(state=final_state, finished_at=time.time())
         return status
 
@@ -101,10 +117,8 @@ class Trainer:
         be.configure()
         ds = load_dataset(tc.dataset)
         family = get_family(tc.family)
-        if family.conditional and ds.labels is None:
-            raise GenlibError(f"{tc.family} needs class labels, but dataset {tc.dataset!r} has none")
         model_cfg = family.config_class.from_dict(
-            {**self.model_cfg_dict, "image_shape": ds.image_shape, "num_classes": ds.num_classes}
+            build_config(tc, family.config_class.from_dict(self.model_cfg_dict))["model"]
         )
 
         import keras

@@ -1,0 +1,24 @@
+"""Shared fixtures: every test gets its own empty workspace (GENLAB_HOME)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def workspace(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    monkeypatch.setenv("GENLAB_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def tiny_images():
+    """64 random 8x8 grey images with 4 classes: enough to take a few steps."""
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 256, (64, 8, 8, 1), dtype=np.uint8), rng.integers(0, 4, 64).astype(np.int32)

@@ -1,0 +1,142 @@
+"""Every registered family: building, training, generation, saving. Parametrised over the registry."""
+
+import numpy as np
+import pytest
+
+from genlib.models import create_model, get_family, list_families, load_model, make_config
+from genlib.models.blocks import upsample_plan
+from genlib.training.backends import backend
+
+FAMILIES = list_families()
+SHAPE = (8, 8, 1)
+
+
+def small_model(family, **overrides):
+    return create_model(family, make_config(family, image_shape=SHAPE, num_classes=4, **overrides))
+
+
+def weights(model):
+    return [v.numpy() for v in model.trainable_variables]
+
+
+def test_registry_lists_the_four_families():
+    assert FAMILIES[:4] == ["gan", "dcgan", "cgan", "vae"]
+
+
+class TestBuilding:
+    @pytest.mark.parametrize("family", FAMILIES)
+    def test_summary_has_layers_shapes_and_params(self, family):
+        info = small_model(family).describe()
+        assert info["params"] == sum(n["params"] for n in info["networks"].values()) > 0
+        for net in info["networks"].values():
+            assert net["layers"] and all({"layer", "type", "output_shape", "params"} <= set(r) for r in net["layers"])
+            assert sum(r["params"] for r in net["layers"]) == net["params"]
+
+    @pytest.mark.parametrize("family", ["dcgan", "cgan", "vae"])
+    @pytest.mark.parametrize("shape", [(8, 8, 1), (12, 20, 1), (28, 28, 1), (32, 32, 3), (64, 64, 3)])
+    def test_networks_adapt_to_the_image_shape(self, family, shape):
+        overrides = {"architecture": "conv"} if family == "vae" else {}
+        cfg = make_config(family, image_shape=shape, num_classes=3, **overrides)
+        model = create_model(family, cfg)
+        assert tuple(model.sampling_network.output.shape[1:]) == shape
+
+    def test_upsample_plan(self):
+        assert upsample_plan(8, 8) == (2, 2, 2)
+        assert upsample_plan(28, 28) == (7, 7, 2)
+        assert upsample_plan(32, 32) == (4, 4, 3)
+        assert upsample_plan(64, 64) == (4, 4, 4)
+
+    def test_gan_presets_reproduce_the_seed_architectures(self):
+        seed1 = create_model("gan", make_config("gan", "seed-001"))
+        dense = lambda net: [r["output_shape"] for r in net["layers"] if r["type"] == "Dense"]  # noqa: E731
+        nets = seed1.describe()["networks"]
+        assert dense(nets["generator"]) == ["(batch, 128)", "(batch, 256)", "(batch, 512)", "(batch, 784)"]
+        assert dense(nets["discriminator"]) == ["(batch, 512)", "(batch, 256)", "(batch, 1)"]
+        seed2 = create_model("gan", make_config("gan", "seed-002"))
+        g2 = seed2.describe()["networks"]["generator"]
+        assert dense(g2) == ["(batch, 256)", "(batch, 512)", "(batch, 1024)", "(batch, 784)"]
+        assert sum(r["type"] == "BatchNormalization" for r in g2["layers"]) == 3
+        assert seed2.output_activation == "sigmoid" and seed1.output_activation == "tanh"
+
+    def test_vae_seed_is_784_400_20(self):
+        model = create_model("vae", make_config("vae", "seed"))
+        enc = model.describe()["networks"]["encoder"]["layers"]
+        assert [r["output_shape"] for r in enc if r["type"] == "Dense"] == [
+            "(batch, 400)",
+            "(batch, 20)",
+            "(batch, 20)",
+        ]
+
+
+class TestTraining:
+    @pytest.mark.parametrize("family", FAMILIES)
+    def test_a_few_compiled_steps_give_finite_losses_and_change_weights(self, family, tiny_images):
+        images, labels = tiny_images
+        model = small_model(family)
+        be = backend()
+        step = be.compile_step(model, jit_compile=True)
+        x, y = be.to_device(model.to_model_range(images)), be.to_device(labels, "int32")
+        before = weights(model)
+        for i in range(3):
+            logs = step(x, y, np.arange(16, dtype=np.int32) + 16 * i)
+        values = {k: float(v) for k, v in logs.items()}
+        assert set(values) == set(get_family(family).loss_names)
+        assert all(np.isfinite(v) for v in values.values())
+        changed = [not np.array_equal(a, b) for a, b in zip(before, weights(model), strict=True)]
+        assert all(changed), "every trainable variable should move"
+
+    @pytest.mark.parametrize("family", FAMILIES)
+    def test_keras_fit_uses_the_same_phases(self, family, tiny_images):
+        images, labels = tiny_images
+        model = small_model(family)
+        model.compile(jit_compile=False)
+        history = model.fit(model.to_model_range(images), labels, batch_size=32, epochs=1, verbose=0)
+        assert set(history.history) == set(get_family(family).loss_names)
+
+
+class TestGeneration:
+    @pytest.mark.parametrize("family", FAMILIES)
+    def test_generate_shape_dtype_and_seeding(self, family):
+        model = small_model(family)
+        a, b, c = model.generate(5, seed=1), model.generate(5, seed=1), model.generate(5, seed=2)
+        assert a.shape == (5, *SHAPE) and a.dtype == np.uint8
+        assert np.array_equal(a, b) and not np.array_equal(a, c)
+
+    def test_cgan_draws_the_requested_classes(self):
+        model = small_model("cgan")
+        out = model.generate(labels=[3, 3, 0])
+        assert out.shape == (3, *SHAPE)
+        grid, ncols = model.sample_grid(seed=0)
+        assert grid.shape[0] == 4 * 8 and ncols == 8  # a row of eight per class
+
+    def test_vae_reconstructs_and_encodes(self, tiny_images):
+        model = small_model("vae")
+        images = tiny_images[0][:6]
+        assert model.reconstruct(images).shape == images.shape
+        assert model.encode(images).shape == (6, model.config.latent_dim)
+
+
+class TestSaving:
+    @pytest.mark.parametrize("family", FAMILIES)
+    def test_keras_round_trip_keeps_weights_optimizer_and_config(self, family, tiny_images, tmp_path):
+        images, labels = tiny_images
+        model = small_model(family)
+        be = backend()
+        step = be.compile_step(model, jit_compile=False)
+        step(be.to_device(model.to_model_range(images)), be.to_device(labels, "int32"), np.arange(16, dtype=np.int32))
+        model.trained_epochs.assign(7)
+        model.save(tmp_path / "m.keras")
+        loaded = load_model(tmp_path / "m.keras")
+        assert type(loaded) is type(model) and loaded.config == model.config
+        assert int(loaded.trained_epochs.numpy()) == 7
+        assert np.array_equal(loaded.generate(4, seed=3), model.generate(4, seed=3))
+        for a, b in zip(model.phases(), loaded.phases(), strict=True):
+            assert int(a.optimizer.iterations.numpy()) == int(b.optimizer.iterations.numpy()) == 1
+
+    @pytest.mark.parametrize("family", FAMILIES)
+    def test_generator_alone_loads_without_genlib_classes(self, family, tmp_path):
+        import keras
+
+        model = small_model(family)
+        model.sampling_network.save(tmp_path / "g.keras")
+        assert isinstance(keras.saving.load_model(tmp_path / "g.keras"), keras.Model)

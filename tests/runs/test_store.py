@@ -1,0 +1,88 @@
+import subprocess
+import sys
+import time
+
+import pytest
+
+from genlib.errors import RunError
+from genlib.runs import JobManager, RunStore, pid_alive
+
+CONFIG = {"train": {"dataset": "digits", "family": "gan", "epochs": 1}, "model": {}}
+
+
+def test_create_list_get_delete(tmp_path):
+    store = RunStore(tmp_path)
+    a = store.create(CONFIG, "run-a")
+    b = store.create(CONFIG)
+    assert {r.id for r in store.list()} == {"run-a", b.id}
+    assert store.get("run-a").status()["state"] == "queued"
+    a.update_status(state="completed", pid=None)
+    store.delete("run-a")
+    assert [r.id for r in store.list()] == [b.id]
+    with pytest.raises(RunError, match="no run named"):
+        store.get("run-a")
+
+
+@pytest.mark.parametrize("bad", ["../x", "A", "a/b", ""])
+def test_run_ids_never_come_from_paths(tmp_path, bad):
+    with pytest.raises(RunError, match="invalid run id"):
+        RunStore(tmp_path).get(bad)
+
+
+def test_dead_job_is_marked_interrupted(tmp_path):
+    store = RunStore(tmp_path)
+    run = store.create(CONFIG, "dead")
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    run.update_status(state="running", pid=proc.pid, started_at=time.time())
+    status = run.status()
+    assert status["state"] == "interrupted" and str(proc.pid) in status["error"]
+    assert run.raw_status()["state"] == "interrupted"  # persisted for every reader
+
+
+def test_live_process_of_another_program_is_not_our_job(tmp_path):
+    """A recycled pid belongs to a process whose command line does not name the run."""
+    store = RunStore(tmp_path)
+    run = store.create(CONFIG, "reused")
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert pid_alive(proc.pid)
+        run.update_status(state="running", pid=proc.pid)
+        assert run.status()["state"] == "interrupted"
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_running_run_cannot_be_deleted_and_completed_cannot_resume(tmp_path):
+    store = RunStore(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-c", f"import time; time.sleep(30)  # {tmp_path / 'busy'}"])
+    try:
+        run = store.create(CONFIG, "busy")
+        run.update_status(state="running", pid=proc.pid)
+        with pytest.raises(RunError, match="stop it before deleting"):
+            store.delete("busy")
+    finally:
+        proc.kill()
+        proc.wait()
+    done = store.create(CONFIG, "done")
+    done.update_status(state="completed")
+    with pytest.raises(RunError, match="completed all its epochs"):
+        JobManager(store).resume("done")
+
+
+def test_metrics_keep_the_newest_record_per_step(tmp_path):
+    from genlib.io import append_jsonl
+
+    run = RunStore(tmp_path).create(CONFIG, "m")
+    for record in [
+        {"kind": "step", "epoch": 1, "step": 1, "g_loss": 1.0},
+        {"kind": "epoch", "epoch": 1, "g_loss": 1.0},
+        {"kind": "step", "epoch": 2, "step": 2, "g_loss": 5.0},  # stopped mid-epoch 2
+        {"kind": "step", "epoch": 2, "step": 2, "g_loss": 2.0},  # after resume
+        {"kind": "epoch", "epoch": 2, "g_loss": 2.0},
+    ]:
+        append_jsonl(run.metrics_path, record)
+    run.metrics_path.open("a").write('{"kind": "step", "ep')  # a line still being written
+    assert [r["g_loss"] for r in run.metrics("step")] == [1.0, 2.0]
+    assert [r["epoch"] for r in run.metrics("epoch")] == [1, 2]

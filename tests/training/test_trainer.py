@@ -1,0 +1,74 @@
+"""The trainer against real (tiny) training: run directory format, determinism, failure."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from genlib.errors import GenlibError
+from genlib.models import make_config
+from genlib.runs import Run, create_run_dir
+from genlib.training import TrainConfig, Trainer, build_config
+
+
+def new_run(path, family="gan", epochs=2, seed=0, **model_overrides):
+    train = TrainConfig(dataset="digits", family=family, epochs=epochs, batch_size=64, seed=seed, log_every=5)
+    return create_run_dir(path, build_config(train, make_config(family, **model_overrides)))
+
+
+def test_run_directory_follows_the_format(tmp_path):
+    run = new_run(tmp_path / "r", epochs=2)
+    reports = []
+    status = Trainer(run, report=reports.append).fit()
+    assert status["state"] == "completed" and status["epoch"] == 2 and status["error"] is None
+    cfg = json.loads(run.config_path.read_text())
+    assert set(cfg) == {"train", "model", "versions"} and cfg["model"]["image_shape"] == [8, 8, 1]
+    epochs = run.metrics("epoch")
+    assert [r["epoch"] for r in epochs] == [1, 2]
+    assert all(np.isfinite(r["d_loss"]) and np.isfinite(r["g_loss"]) and r["images_per_s"] > 0 for r in epochs)
+    steps = run.metrics("step")
+    assert steps[-1]["step"] == 2 * 28 and {"d_real", "d_fake"} <= set(steps[0])
+    assert reports and reports[-1]["epoch_step"] == 28
+    assert [p.name for p in run.sample_paths()] == ["epoch_0001.png", "epoch_0002.png"]
+    assert Image.open(run.sample_paths()[0]).size[0] > 8 * 32  # 8 columns of upscaled 8x8 digits
+    assert run.checkpoint_path.is_file()
+    assert {p.name for p in run.model_dir.iterdir()} == {"model.keras", "generator.keras"}
+    assert not list(run.path.rglob(".*"))  # no temporary files left behind
+
+
+def first_epoch(path, seed):
+    run = new_run(path, epochs=1, seed=seed)
+    Trainer(run).fit()
+    return {k: v for k, v in run.metrics("epoch")[0].items() if k.endswith(("loss", "real", "fake"))}
+
+
+def test_same_seed_same_first_epoch_losses(tmp_path):
+    a, b, c = first_epoch(tmp_path / "a", 1), first_epoch(tmp_path / "b", 1), first_epoch(tmp_path / "c", 2)
+    assert a == pytest.approx(b, rel=1e-6, abs=1e-7)
+    assert a != pytest.approx(c, rel=1e-3)
+
+
+def test_divergence_fails_the_run_with_a_clear_message(tmp_path, monkeypatch):
+    """The step is replaced (NaN losses); what is tested is how the trainer records it."""
+    from genlib.training.backends import tensorflow as tf_backend
+
+    def nan_step(model, jit_compile=True):
+        return lambda images, labels, index: {"d_loss": float("nan"), "g_loss": 1.0}
+
+    monkeypatch.setattr(tf_backend, "compile_step", nan_step)
+    run = new_run(tmp_path / "r")
+    with pytest.raises(GenlibError, match="diverged at epoch 1 step 1"):
+        Trainer(run).fit()
+    status = Run(run.path).status()
+    assert status["state"] == "failed" and "lower learning_rate" in status["error"]
+
+
+def test_conditional_family_needs_labels_before_any_run_exists(tmp_path):
+    from genlib.data import import_dataset
+
+    np.save(tmp_path / "x.npy", np.zeros((10, 8, 8), np.uint8))
+    import_dataset(tmp_path / "x.npy", "unlabelled")
+    train = TrainConfig(dataset="unlabelled", family="cgan", epochs=1)
+    with pytest.raises(GenlibError, match="cgan needs class labels"):
+        build_config(train, make_config("cgan"))
