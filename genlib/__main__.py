@@ -26,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
+        if args.command in _NEEDS_KERAS:
+            from .training.backends import import_quietly
+
+            import_quietly()
         return args.func(args) or 0
     except GenlibError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -33,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+_NEEDS_KERAS = {"train", "sample", "bench", "models"}
 
 
 def _parser() -> argparse.ArgumentParser:

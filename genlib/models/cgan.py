@@ -27,7 +27,8 @@ class CGANConfig(ModelConfig):
     filters: int = param(64, "Channels at full resolution; doubled at each step down.", low=4, high=512)
     # 50 dims is plenty to separate ten classes and small next to the 100-d z.
     embed_dim: int = param(50, "Size of the learned class embedding fed to the generator.", low=2, high=256)
-    d_dropout: float = param(0.3, "Dropout after each discriminator block.", low=0.0, high=0.9)
+    # Measured on MNIST, 3 epochs: 0.3 left D near chance and the digits blurrier than 0.
+    d_dropout: float = param(0.0, "Dropout after each discriminator block.", low=0.0, high=0.9)
 
     def validate(self) -> None:
         super().validate()

@@ -22,8 +22,8 @@ from .blocks import conv_down, conv_up, upsample_plan
 class DCGANConfig(ModelConfig):
     # 64 is DCGAN's width at the image end; 32 trains ~4x faster on CPU (preset "fast").
     filters: int = param(64, "Channels at full resolution; doubled at each step down.", low=4, high=512)
-    # Dropout in D slows it down a little, which keeps the game balanced on small data.
-    d_dropout: float = param(0.3, "Dropout after each discriminator block.", low=0.0, high=0.9)
+    # Measured on MNIST, 3 epochs: 0.3 left D near chance and the digits blurrier than 0.
+    d_dropout: float = param(0.0, "Dropout after each discriminator block.", low=0.0, high=0.9)
 
 
 @register

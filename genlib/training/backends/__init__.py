@@ -9,8 +9,11 @@ A second backend is one new file here.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
+import os
+import tempfile
 
 
 @functools.lru_cache(maxsize=1)
@@ -22,3 +25,32 @@ def backend():
         return importlib.import_module(f"{__name__}.{name}")
     except ModuleNotFoundError:
         raise RuntimeError(f"genlib has no training step for the {name!r} Keras backend yet") from None
+
+
+@contextlib.contextmanager
+def quiet_native_stderr():
+    """Hide what native libraries print to fd 2 (TensorFlow's CUDA probing at start-up).
+
+    On an exception the captured text is written back, so real errors stay visible.
+    """
+    with tempfile.TemporaryFile() as capture:
+        saved = os.dup(2)
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            os.dup2(saved, 2)
+            capture.seek(0)
+            os.write(2, capture.read())
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def import_quietly() -> None:
+    """Import TensorFlow and Keras and probe devices with the start-up noise hidden."""
+    with quiet_native_stderr():
+        import keras  # noqa: F401
+
+        backend().device_info()
