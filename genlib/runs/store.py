@@ -150,7 +150,12 @@ class RunStore:
     """All runs under one folder (default: the workspace's runs/)."""
 
     def __init__(self, root: str | Path | None = None):
-        self.root = Path(root) if root else paths.runs_dir()
+        self._root = Path(root) if root else None
+
+    @property
+    def root(self) -> Path:
+        """The given folder, else the workspace's runs/ (read each time, so GENLAB_HOME is honoured)."""
+        return self._root or paths.runs_dir()
 
     def get(self, run_id: str) -> Run:
         if not paths.is_valid_id(run_id):
