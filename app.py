@@ -5,16 +5,16 @@ The router only: the page list, navigation and the shared sidebar.
 
 import streamlit as st
 
-from pages._ui import sidebar
+from views._ui import sidebar
 
 st.set_page_config(page_title="GenLab", page_icon=":material/auto_awesome:", layout="wide")
 
 pages = [
-    st.Page("pages/data.py", title="Data", icon=":material/dataset:", default=True),
-    st.Page("pages/model.py", title="Model", icon=":material/account_tree:"),
-    st.Page("pages/train.py", title="Train", icon=":material/play_circle:"),
-    st.Page("pages/gallery.py", title="Gallery", icon=":material/photo_library:"),
-    st.Page("pages/runs.py", title="Runs", icon=":material/history:"),
+    st.Page("views/data.py", title="Data", icon=":material/dataset:", default=True),
+    st.Page("views/model.py", title="Model", icon=":material/account_tree:"),
+    st.Page("views/train.py", title="Train", icon=":material/play_circle:"),
+    st.Page("views/gallery.py", title="Gallery", icon=":material/photo_library:"),
+    st.Page("views/runs.py", title="Runs", icon=":material/history:"),
 ]
 pg = st.navigation(pages)
 sidebar()

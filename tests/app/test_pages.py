@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from genlib import paths
 from genlib.models import make_config
 from genlib.runs import RunStore
-from genlib.training import Trainer, TrainConfig, build_config
+from genlib.training import TrainConfig, Trainer, build_config
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120
@@ -21,7 +21,7 @@ def app(page: str | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at.run()
     if page:
-        at.switch_page(f"pages/{page}.py")
+        at.switch_page(f"views/{page}.py")
         at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

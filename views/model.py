@@ -6,7 +6,7 @@ import streamlit as st
 from genlib import saved_configs
 from genlib.errors import GenlibError
 from genlib.models import get_family, list_families, make_config
-from pages._ui import FAMILY, MODEL_FIELDS, PRESET, current_dataset, dataset_stats, device_info, model_overview
+from views._ui import FAMILY, MODEL_FIELDS, PRESET, current_dataset, dataset_stats, device_info, model_overview
 
 st.title("Model")
 DATA_FIELDS = ("image_shape", "num_classes")  # come from the dataset

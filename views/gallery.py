@@ -7,7 +7,7 @@ import streamlit as st
 from genlib import data, explore
 from genlib.images import make_grid
 from genlib.models import get_family
-from pages._ui import job_manager, loss_figures, model_for, run_picker, show_grid
+from views._ui import job_manager, loss_figures, model_for, run_picker, show_grid
 
 st.title("Gallery")
 run_id = run_picker("gallery_run")

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from genlib.errors import GenlibError
-from pages._ui import RUN_ID, job_manager
+from views._ui import RUN_ID, job_manager
 
 st.title("Runs")
 store = job_manager().store
@@ -46,7 +46,7 @@ if len(selected) == 1:
     c1, c2 = st.columns(2)
     if c1.button("Open in Gallery", key="open_run", icon=":material/photo_library:"):
         st.session_state[RUN_ID] = selected[0]
-        st.switch_page("pages/gallery.py")
+        st.switch_page("views/gallery.py")
     with c2.popover("Delete", icon=":material/delete:"):
         st.write(f"Delete **{selected[0]}** and all its files? This cannot be undone.")
         if st.button("Yes, delete it", key="confirm_delete", type="primary"):

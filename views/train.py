@@ -7,7 +7,7 @@ import streamlit as st
 from genlib.errors import GenlibError
 from genlib.models import get_family, list_families, make_config
 from genlib.training import TrainConfig, build_config
-from pages._ui import FAMILY, MODEL_FIELDS, PRESET, current_dataset, job_manager, loss_figures, run_picker
+from views._ui import FAMILY, MODEL_FIELDS, PRESET, current_dataset, job_manager, loss_figures, run_picker
 
 st.title("Train")
 jobs = job_manager()

@@ -9,7 +9,7 @@ import streamlit as st
 from genlib import data
 from genlib.errors import GenlibError
 from genlib.images import make_grid
-from pages._ui import DATASET, current_dataset, dataset_grid, dataset_stats, show_grid
+from views._ui import DATASET, current_dataset, dataset_grid, dataset_stats, show_grid
 
 st.title("Data")
 st.caption("Pick a dataset to train on, or import your own. Everything here works offline.")
