@@ -187,8 +187,9 @@ class RunStore:
 
     def delete(self, run_id: str) -> None:
         run = self.get(run_id)
-        if run.status().get("state") in ACTIVE:
-            raise RunError(f"run {run_id} is still {run.status()['state']}; stop it before deleting")
+        state = run.status().get("state")
+        if state in ACTIVE:
+            raise RunError(f"run {run_id} is still {state}; stop it before deleting")
         shutil.rmtree(run.path)
 
 

@@ -35,6 +35,16 @@ class Diverged(GenlibError):
     pass
 
 
+def fit_to_dataset(train: TrainConfig, model_config):
+    """The model config with the dataset's image shape and classes; fails early on a bad pairing."""
+    from ..models import get_family
+
+    ds = load_dataset(train.dataset)
+    if get_family(train.family).conditional and ds.labels is None:
+        raise GenlibError(f"{train.family} needs class labels, but dataset {train.dataset!r} has none")
+    return model_config.replace(image_shape=ds.image_shape, num_classes=ds.num_classes)
+
+
 def build_config(train: TrainConfig, model_config) -> dict:
     """The dict stored as config.json, with the model fitted to the dataset.
 
@@ -43,16 +53,9 @@ def build_config(train: TrainConfig, model_config) -> dict:
     import keras
     import tensorflow as tf
 
-    from ..models import get_family
-
-    ds = load_dataset(train.dataset)
-    family = get_family(train.family)
-    if family.conditional and ds.labels is None:
-        raise GenlibError(f"{train.family} needs class labels, but dataset {train.dataset!r} has none")
-    model_config = model_config.replace(image_shape=ds.image_shape, num_classes=ds.num_classes)
     return {
         "train": train.to_dict(),
-        "model": model_config.to_dict(),
+        "model": fit_to_dataset(train, model_config).to_dict(),
         "versions": {
             "genlib": __version__,
             "keras": keras.__version__,
@@ -117,9 +120,7 @@ class Trainer:
         be.configure()
         ds = load_dataset(tc.dataset)
         family = get_family(tc.family)
-        model_cfg = family.config_class.from_dict(
-            build_config(tc, family.config_class.from_dict(self.model_cfg_dict))["model"]
-        )
+        model_cfg = fit_to_dataset(tc, family.config_class.from_dict(self.model_cfg_dict))
 
         import keras
 
