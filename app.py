@@ -5,8 +5,9 @@ The router only: the page list, navigation and the shared sidebar.
 
 import streamlit as st
 
-from views._ui import sidebar
+from views._ui import keep_keras_state_between_runs, sidebar
 
+keep_keras_state_between_runs()
 st.set_page_config(page_title="GenLab", page_icon=":material/auto_awesome:", layout="wide")
 
 pages = [

@@ -1,9 +1,10 @@
-"""Command line: python -m genlib {datasets,models,import,train,sample,runs,bench}.
+"""Command line: python -m genlib {datasets,models,import,train,sample,eval,runs,bench}.
 
     python -m genlib datasets
     python -m genlib import t10k-images-idx3-ubyte.gz --name mnist-test
     python -m genlib train --dataset mnist-test --family dcgan --epochs 3
     python -m genlib sample RUN --n 64 --out grid.png
+    python -m genlib eval RUN [RUN ...]
     python -m genlib bench
 
 User mistakes print one line ("error: ...") and exit with status 2.
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-_NEEDS_KERAS = {"train", "sample", "bench", "models"}
+_NEEDS_KERAS = {"train", "sample", "bench", "models", "eval"}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -82,6 +83,13 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out", default="grid.png")
     s.set_defaults(func=cmd_sample)
+
+    e = sub.add_parser("eval", help="quality metrics of runs (FID-style, IS, precision/recall, coverage)")
+    e.add_argument("runs", nargs="+", metavar="RUN", help="run ids or run directories")
+    e.add_argument("--n", type=int, default=10_000, help="samples to generate (default 10000)")
+    e.add_argument("--force", action="store_true", help="recompute even if eval.json is current")
+    e.add_argument("--json", action="store_true", help="print the results as JSON")
+    e.set_defaults(func=cmd_eval)
 
     r = sub.add_parser("runs", help="list runs")
     r.set_defaults(func=cmd_runs)
@@ -178,6 +186,45 @@ def _print_progress(info: dict) -> None:
         f"{losses}  {info['images_per_s']:.0f} img/s  ETA {eta_text}",
         flush=True,
     )
+
+
+def cmd_eval(args) -> None:
+    import json
+
+    from .metrics import METRICS, evaluate_run
+
+    if not 100 <= args.n <= 50_000:
+        raise GenlibError(f"--n must be between 100 and 50000, got {args.n}")
+    results = []
+    for text in args.runs:
+        run = _resolve_run(text)
+        report = (lambda line: print(line, file=sys.stderr, flush=True)) if args.json else print
+        results.append(evaluate_run(run, n=args.n, report=report, force=args.force))
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    first = results[0]
+    print(
+        f"\n{first['dataset']} evaluator: held-out accuracy {first['evaluator_accuracy']:.1%}; "
+        f"{first['n']:,} samples per run"
+    )
+    names = [r["run_id"] for r in results] + ["real data (held-out half)"]
+    rows = [r["scores"] for r in results] + [first["baseline"]]
+    width = max(len(n) for n in names)
+    print(f"{'':26}" + "".join(f"  {n[-width:]:>{width}}" for n in names))
+    for key, (label, higher, _) in METRICS.items():
+        arrow = "↑" if higher else "↓"
+        print(f"{label + ' ' + arrow:26}" + "".join(f"  {_fmt(key, row.get(key)):>{width}}" for row in rows))
+    for r in results:
+        print(f"{r['run_id']}: epoch {r['epoch']}, {r['seconds']:.1f} s")
+
+
+def _fmt(key: str, value) -> str:
+    if value is None:
+        return "-"
+    if key in ("coverage", "copy_share"):
+        return f"{value:.0%}"
+    return f"{value:.3f}" if abs(value) < 100 else f"{value:,.0f}"
 
 
 def _resolve_run(text: str):

@@ -27,7 +27,8 @@ def datasets_dir() -> Path:
 
 
 def cache_dir() -> Path:
-    return home() / "cache"
+    """Rebuildable things (trained evaluators); ``$GENLAB_CACHE`` moves it out of the workspace."""
+    return Path(os.environ["GENLAB_CACHE"]).resolve() if os.environ.get("GENLAB_CACHE") else home() / "cache"
 
 
 def is_valid_id(name: str) -> bool:

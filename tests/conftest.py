@@ -1,4 +1,4 @@
-"""Shared fixtures: every test gets its own empty workspace (GENLAB_HOME)."""
+"""Shared fixtures: every test gets its own empty workspace (GENLAB_HOME); evaluators are shared."""
 
 from __future__ import annotations
 
@@ -8,6 +8,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_cache(tmp_path_factory):
+    """One cache (trained evaluators) for the whole session: each dataset's is trained once."""
+    path = tmp_path_factory.mktemp("cache")
+    os.environ["GENLAB_CACHE"] = str(path)
+    yield path
+    os.environ.pop("GENLAB_CACHE", None)
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,6 @@
 """The command line: listing, import, train, sample, runs; user errors are one line, exit 2."""
 
+import json
 import os
 import subprocess
 import sys
@@ -94,3 +95,22 @@ def test_real_process_prints_no_traceback(workspace):
     )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "error: unknown dataset 'nope'" in proc.stderr
+
+
+def test_eval_prints_the_metrics_table_and_stores_it(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    argv = ["train", "--family", "vae", "--epochs", "2", "--set", "eval_every=0", "--run-dir", str(run_dir)]
+    assert main(argv) == 0
+    capsys.readouterr()
+    assert main(["eval", str(run_dir), "--n", "500"]) == 0
+    out = capsys.readouterr().out
+    assert "digits evaluator: held-out accuracy" in out and "500 samples per run" in out
+    for label in ("FID (evaluator) ↓", "Inception Score ↑", "Precision ↑", "Recall ↑", "Class coverage ↑"):
+        assert label in out
+    assert "real data (held-out half)" in out
+    stored = json.loads((run_dir / "eval.json").read_text())
+    assert stored["n"] == 500 and stored["epoch"] == 2 and stored["scores"]["fid"] > 0
+    assert main(["eval", str(run_dir), "--n", "500", "--json"]) == 0  # reused, same numbers
+    assert json.loads(capsys.readouterr().out)[0]["scores"] == stored["scores"]
+    assert main(["eval", str(run_dir), "--n", "5"]) == 2
+    assert "--n must be between" in capsys.readouterr().err

@@ -17,6 +17,21 @@ MODEL_FIELDS = "model_fields"  # dict of the Model page's field values
 RUN_ID = "run_id"  # the run the Train and Gallery pages show
 
 
+def keep_keras_state_between_runs() -> None:
+    """Stop Streamlit calling ``keras.backend.clear_session()`` after every script run.
+
+    Streamlit does that whenever keras is imported (to free models a script made and
+    dropped). Here models live in ``st.cache_resource`` on purpose, and the call runs
+    a full garbage collection: about 0.25 s of CPU per run with TensorFlow loaded,
+    which the Train page's 2 s fragment pays for every viewer, taken from the
+    training job on the same machine (docs/bench_app_vs_cli.py measures it).
+    """
+    from streamlit.runtime.scriptrunner import script_runner
+
+    if hasattr(script_runner, "_clean_problem_modules"):
+        script_runner._clean_problem_modules = lambda: None
+
+
 @st.cache_resource
 def job_manager() -> JobManager:
     return JobManager(RunStore())

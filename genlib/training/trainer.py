@@ -10,6 +10,7 @@ of epochs.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import signal
 import threading
@@ -144,7 +145,9 @@ class Trainer:
             f"batch {batch}, {steps} steps/epoch, epochs {first_epoch}..{tc.epochs}"
         )
 
+        evaluator = self._evaluator(ds)
         timer = _Throughput(total_images=(tc.epochs - first_epoch + 1) * steps * batch)
+        out_of_time = False
         for epoch in range(first_epoch, tc.epochs + 1):
             self._reseed(model, epoch)
             order = np.random.default_rng([tc.seed, epoch]).permutation(len(ds)).astype(np.int32)
@@ -156,6 +159,10 @@ class Trainer:
                 if self._stop:
                     self._log(f"stop requested: ending at epoch {epoch} step {s}; checkpoint kept at epoch {epoch - 1}")
                     return "stopped"
+                if tc.time_budget_s and s and timer.elapsed() > tc.time_budget_s:
+                    self._log(f"time budget of {tc.time_budget_s:g} s reached at epoch {epoch} step {s}")
+                    out_of_time = True
+                    break
                 logs = step_fn(images, labels, order[s * batch : (s + 1) * batch])
                 values = {k: float(v) for k, v in logs.items()}
                 self._check_finite(values, epoch, s + 1)
@@ -188,17 +195,22 @@ class Trainer:
                 if time.time() - last_status > STATUS_EVERY_S:
                     last_status = time.time()
                     self.run.update_status(epoch=epoch - 1, step=s + 1, images_per_s=timer.rate(), eta_s=timer.eta())
-            means = {k: v / steps for k, v in sums.items()}
             epoch_record = {
                 "kind": "epoch",
                 "epoch": epoch,
                 "time": time.time(),
                 "seconds": time.time() - epoch_start,
-                **means,
+                **{k: v / (s if out_of_time else steps) for k, v in sums.items()},
                 "images_per_s": timer.rate(),
             }
             self._end_epoch(model, epoch, epoch_record)
+            if evaluator and (out_of_time or epoch == tc.epochs or epoch % tc.eval_every == 0):
+                with timer.paused():
+                    self._evaluate(model, evaluator, epoch)
             self.run.update_status(epoch=epoch, step=0, images_per_s=timer.rate(), eta_s=timer.eta())
+            if out_of_time:
+                self.run.update_status(stopped_early=f"time budget of {tc.time_budget_s:g} s reached")
+                break
         self._save_final(model)
         return "completed"
 
@@ -215,6 +227,34 @@ class Trainer:
                 f"training diverged at epoch {epoch} step {step} ({bad[0]} = {values[bad[0]]}); "
                 f"try a lower learning_rate or a different seed"
             )
+
+    def _evaluator(self, ds):
+        """The dataset's evaluator when metrics are on and the data has labels, else None."""
+        if not self.train_cfg.eval_every:
+            return None
+        if ds.labels is None or ds.num_classes < 2:
+            self._log(f"quality metrics off: dataset {ds.name!r} has no class labels")
+            return None
+        from ..metrics import get_evaluator
+
+        self.run.update_status(phase="preparing the evaluator")
+        evaluator = get_evaluator(ds, report=self._log)
+        self.run.update_status(phase=None)
+        return evaluator
+
+    def _evaluate(self, model, evaluator, epoch: int) -> None:
+        from ..metrics import evaluate_model
+
+        started = time.time()
+        n = self.train_cfg.eval_samples
+        scores = evaluate_model(model, evaluator, n=n)
+        record = {"kind": "eval", "epoch": epoch, "time": time.time(), **scores}
+        append_jsonl(self.run.metrics_path, record)
+        self._log(
+            f"eval epoch {epoch} ({n} samples, {time.time() - started:.1f}s): FID {scores['fid']:.2f}  "
+            f"IS {scores['inception_score']:.2f}  precision {scores['precision']:.2f}  recall {scores['recall']:.2f}  "
+            f"coverage {scores['coverage']:.0%}"
+        )
 
     def _end_epoch(self, model, epoch: int, record: dict) -> None:
         images, ncols = model.sample_grid(self.train_cfg.seed)
@@ -247,8 +287,23 @@ class _Throughput:
     def __init__(self, total_images: int):
         self.total = total_images
         self.done = 0
+        self.start = time.time()
         self.t0: float | None = None
         self.counted = 0
+        self.paused_s = 0.0
+
+    @contextlib.contextmanager
+    def paused(self):
+        """Time inside (evaluations) counts neither for images/s nor for the time budget."""
+        t = time.time()
+        try:
+            yield
+        finally:
+            self.paused_s += time.time() - t
+
+    def elapsed(self) -> float:
+        """Seconds of training so far, compilation included, pauses excluded."""
+        return time.time() - self.start - self.paused_s
 
     def add(self, n: int) -> None:
         self.done += n
@@ -260,7 +315,7 @@ class _Throughput:
     def rate(self) -> float:
         if self.t0 is None or self.counted == 0:
             return 0.0
-        return self.counted / max(time.time() - self.t0, 1e-9)
+        return self.counted / max(time.time() - self.t0 - self.paused_s, 1e-9)
 
     def eta(self) -> float | None:
         rate = self.rate()

@@ -72,3 +72,37 @@ def test_conditional_family_needs_labels_before_any_run_exists(tmp_path):
     train = TrainConfig(dataset="unlabelled", family="cgan", epochs=1)
     with pytest.raises(GenlibError, match="cgan needs class labels"):
         build_config(train, make_config("cgan"))
+
+
+def test_quality_metrics_every_n_epochs_and_at_the_end(tmp_path, capsys):
+    train = TrainConfig(dataset="digits", family="gan", epochs=5, batch_size=64, eval_every=2, eval_samples=300)
+    run = create_run_dir(tmp_path / "r", build_config(train, make_config("gan")))
+    Trainer(run).fit()
+    evals = [r for r in run.metrics() if r["kind"] == "eval"]
+    assert [r["epoch"] for r in evals] == [2, 4, 5]
+    for r in evals:
+        assert r["n"] == 300 and r["fid"] > 0 and 1.0 <= r["inception_score"] <= 10.0
+        assert 0 <= r["precision"] <= 1 and 0 <= r["coverage"] <= 1 and len(r["class_counts"]) == 10
+    assert "eval epoch 5 (300 samples" in capsys.readouterr().out
+
+
+def test_time_budget_ends_the_run_with_a_saved_model(tmp_path):
+    train = TrainConfig(dataset="digits", family="gan", epochs=10_000, batch_size=64, time_budget_s=4, eval_every=0)
+    run = create_run_dir(tmp_path / "r", build_config(train, make_config("gan")))
+    status = Trainer(run).fit()
+    assert status["state"] == "completed" and "time budget of 4 s" in status["stopped_early"]
+    last = run.metrics("epoch")[-1]
+    assert 1 <= last["epoch"] < 10_000 and np.isfinite(last["g_loss"])
+    assert (run.model_dir / "model.keras").is_file() and run.sample_path(last["epoch"]).is_file()
+
+
+def test_unlabelled_data_trains_without_metrics(tmp_path, tiny_images, capsys):
+    from genlib.data import import_dataset
+
+    np.save(tmp_path / "x.npy", tiny_images[0])
+    import_dataset(tmp_path / "x.npy", "unlabelled")
+    train = TrainConfig(dataset="unlabelled", family="gan", epochs=1, batch_size=32, eval_every=1)
+    run = create_run_dir(tmp_path / "r", build_config(train, make_config("gan")))
+    assert Trainer(run).fit()["state"] == "completed"
+    assert not [r for r in run.metrics() if r["kind"] == "eval"]
+    assert "quality metrics off: dataset 'unlabelled' has no class labels" in capsys.readouterr().out

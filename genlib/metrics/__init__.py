@@ -1,0 +1,111 @@
+"""Quality metrics computed offline, in the feature space of a classifier trained on the dataset.
+
+    from genlib.metrics import evaluate_run
+    result = evaluate_run(run, n=10_000)   # also stored as the run's eval.json
+
+See :mod:`genlib.metrics.scores` for the formulas and
+:mod:`genlib.metrics.evaluator` for the classifier and its cache.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..errors import GenlibError
+from ..io import read_json, write_json
+from .evaluator import Evaluator, EvaluatorError, get_evaluator
+from .health import Finding, diagnose
+
+__all__ = [
+    "METRICS",
+    "Evaluator",
+    "EvaluatorError",
+    "Finding",
+    "diagnose",
+    "evaluate_model",
+    "evaluate_run",
+    "get_evaluator",
+    "stored_eval",
+]
+
+# name -> (label, higher is better, one-line meaning); the order tables show them in.
+METRICS = {
+    "fid": ("FID (evaluator)", False, "Fréchet distance of feature statistics to real images; 0 is identical."),
+    "inception_score": ("Inception Score", True, "Confident and varied classes; the real-data value is the ceiling."),
+    "precision": ("Precision", True, "Share of samples that look like real images (fidelity)."),
+    "recall": ("Recall", True, "Share of real images the samples cover (diversity)."),
+    "coverage": ("Class coverage", True, "Share of classes the model produces; below 1 means missing classes."),
+    "balance": ("Class balance", True, "1 minus the distance between the sampled and the real class mix."),
+    "nn_ratio": (
+        "Nearest-neighbour ratio",
+        True,
+        "Distance to the closest training image vs real images'; ≪1 = copies.",
+    ),
+    "copy_share": ("Near-copies", False, "Share of samples closer to a training image than 99% of real images."),
+}
+
+
+def evaluate_model(model, ev: Evaluator, n: int = 10_000, seed: int = 12345) -> dict:
+    """Scores for ``n`` samples of a trained model; conditional models get classes in turn.
+
+    The seed is fixed and different from the training grid's, so numbers are
+    reproducible and comparable between runs.
+    """
+    labels = np.arange(n) % ev.num_classes if model.conditional else None
+    images = model.generate(n, seed=seed, labels=labels)
+    return ev.score(images, requested_labels=labels)
+
+
+def evaluate_run(run, n: int = 10_000, report=print, force: bool = False) -> dict:
+    """Evaluate a run's final model (or last checkpoint); stored as eval.json and reused.
+
+    Returns ``{"scores", "baseline", "evaluator", "n", "epoch", "seconds", ...}``.
+    A stored result is reused when it was computed on the same checkpoint with the
+    same evaluator and sample count, unless ``force``.
+    """
+    from ..explore import load_run_model
+
+    cfg = run.read_config()
+    model_path = run.model_dir / "model.keras"
+    model_path = model_path if model_path.is_file() else run.checkpoint_path
+    if not model_path.is_file():
+        raise GenlibError(f"run {run.id} has no trained model yet (no epoch finished)")
+    ev = get_evaluator(cfg["train"]["dataset"], report=report)
+    stamp = model_path.stat().st_mtime
+    stored = stored_eval(run)
+    if (
+        not force
+        and stored
+        and stored.get("model_mtime") == stamp
+        and stored.get("n") == n
+        and stored.get("evaluator") == ev.digest
+    ):
+        return stored
+    started = time.time()
+    model = load_run_model(run)
+    result = {
+        "run_id": run.id,
+        "dataset": cfg["train"]["dataset"],
+        "family": cfg["train"]["family"],
+        "epoch": int(model.trained_epochs.numpy()),
+        "n": n,
+        "scores": evaluate_model(model, ev, n),
+        "baseline": ev.baseline,
+        "evaluator": ev.digest,
+        "evaluator_accuracy": ev.accuracy,
+        "model_mtime": stamp,
+        "computed_at": time.time(),
+    }
+    result["seconds"] = round(time.time() - started, 2)
+    write_json(run.path / "eval.json", result)
+    return result
+
+
+def stored_eval(run) -> dict | None:
+    path = run.path / "eval.json"
+    try:
+        return read_json(path) if path.is_file() else None
+    except ValueError:
+        return None

@@ -1,0 +1,263 @@
+"""The evaluator: a small CNN trained on the dataset's own images, the feature space for metrics.
+
+Inception weights are not always downloadable, so every metric is computed in the
+128-d penultimate layer (and softmax output) of a classifier trained on the
+dataset itself. The dataset is split once, seeded, into two halves:
+
+- the *reference* half trains the classifier and is what generated images are
+  compared with;
+- the *held-out* half gives the classifier's test accuracy and the real-data
+  baseline ("ceiling"): held-out real images scored against the reference half
+  exactly as generated images are.
+
+The trained classifier and its figures are cached under ``cache/evaluators/``,
+keyed by a hash of the dataset's pixels and labels (plus this file's version), so
+a changed dataset gets a new evaluator and an unchanged one is trained once.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import paths
+from ..data import Dataset, load_dataset
+from ..errors import GenlibError
+from ..io import atomic_path, write_json
+from . import scores
+
+VERSION = 1  # bump when the architecture or training changes, so caches are rebuilt
+FEATURES = 128
+SPLIT_SEED = 1234
+_LOCK = threading.Lock()  # one evaluator trained at a time per process
+
+
+class EvaluatorError(GenlibError):
+    pass
+
+
+def dataset_digest(ds: Dataset) -> str:
+    """A short hash of the pixels, labels and shape: the evaluator's cache key."""
+    h = hashlib.sha256(f"v{VERSION}:{ds.images.shape}".encode())
+    h.update(np.ascontiguousarray(ds.images).data)
+    if ds.labels is not None:
+        h.update(np.ascontiguousarray(ds.labels.astype(np.int64)).data)
+    return h.hexdigest()[:16]
+
+
+def split(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the reference half and the held-out half (seeded, so always the same)."""
+    order = np.random.default_rng(SPLIT_SEED).permutation(n)
+    return np.sort(order[: n // 2]), np.sort(order[n // 2 :])
+
+
+def _build_classifier(shape: tuple[int, int, int], num_classes: int):
+    import keras
+    from keras import layers
+
+    inputs = keras.Input(shape)
+    x = layers.Rescaling(1 / 255.0)(inputs)
+    for filters in (32, 64):
+        x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+        x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+        x = layers.MaxPooling2D(2, padding="same")(x)
+    x = layers.Flatten()(x) if shape[0] * shape[1] <= 256 else layers.GlobalAveragePooling2D()(x)
+    features = layers.Dense(FEATURES, activation="relu", name="features")(x)
+    logits = layers.Dense(num_classes, name="logits")(layers.Dropout(0.3)(features))
+    return keras.Model(inputs, [features, logits], name="evaluator")
+
+
+def _epochs_for(n_train: int) -> int:
+    """About 40,000 image presentations: ~8 epochs for 5,000 images, 40 for digits' 900."""
+    return int(min(40, max(3, math.ceil(40_000 / n_train))))
+
+
+@dataclass
+class Evaluator:
+    """A trained evaluator for one dataset, with the reference half's features ready."""
+
+    dataset: Dataset
+    digest: str
+    model: object
+    info: dict  # accuracy, epochs, seconds, real-data baseline scores
+    reference: np.ndarray = field(repr=False)  # indices of the reference half
+    held_out: np.ndarray = field(repr=False)
+    reference_features: np.ndarray = field(repr=False)
+
+    @property
+    def num_classes(self) -> int:
+        return self.dataset.num_classes
+
+    @property
+    def accuracy(self) -> float:
+        return self.info["accuracy"]
+
+    @property
+    def baseline(self) -> dict:
+        """Scores of held-out real images against the reference half: the ceiling to aim for."""
+        return self.info["baseline"]
+
+    def features_and_probs(self, images: np.ndarray, batch: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+        """Penultimate features (N, 128) and class probabilities (N, K) for uint8 images."""
+        if images.shape[1:] != self.dataset.image_shape:
+            raise EvaluatorError(
+                f"images of shape {images.shape[1:]} cannot be scored by the {self.dataset.name} "
+                f"evaluator, which expects {self.dataset.image_shape}"
+            )
+        feats, logits = [], []
+        for i in range(0, len(images), batch):
+            f, lg = self.model(np.asarray(images[i : i + batch], np.float32), training=False)
+            feats.append(np.asarray(f))
+            logits.append(np.asarray(lg, np.float64))
+        logits = np.concatenate(logits)
+        probs = np.exp(logits - logits.max(1, keepdims=True))
+        return np.concatenate(feats), probs / probs.sum(1, keepdims=True)
+
+    def score(self, images: np.ndarray, requested_labels: np.ndarray | None = None, nn_samples: int = 1000) -> dict:
+        """All metrics for uint8 images (N, H, W, C) against the reference half.
+
+        Args:
+            images: generated (or any) images, the dataset's shape.
+            requested_labels: for conditional models, the class each image was asked
+                for; adds ``label_accuracy`` (share classified as requested).
+            nn_samples: how many images the memorisation check uses (0: skip it).
+                Defaults to 1000.
+        """
+        feats, probs = self.features_and_probs(images)
+        precision, recall = scores.precision_recall(self.reference_features, feats)
+        counts, confident = scores.class_counts(probs)
+        out = {
+            "n": len(images),
+            "fid": scores.frechet_distance(self.reference_features, feats),
+            "inception_score": scores.inception_score(probs),
+            "precision": precision,
+            "recall": recall,
+            "coverage": scores.coverage(probs),
+            "balance": scores.class_balance(probs, self.dataset.labels[self.reference]),
+            "class_counts": counts.tolist(),
+            "confident_counts": confident.tolist(),
+        }
+        if requested_labels is not None:
+            out["label_accuracy"] = float((probs.argmax(1) == np.asarray(requested_labels)).mean())
+        if nn_samples:
+            out.update(self.memorisation(images[:nn_samples]))
+        return out
+
+    def nearest_training(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pixel distance to, and index of, each image's nearest dataset image."""
+        return scores.nearest(_flat(images), self._flat_images)
+
+    def memorisation(self, images: np.ndarray) -> dict:
+        fake_nn, _ = self.nearest_training(images)
+        return scores.memorisation(fake_nn, self._real_nn)
+
+    @functools.cached_property
+    def _flat_images(self) -> np.ndarray:
+        return _flat(self.dataset.images)
+
+    @functools.cached_property
+    def _real_nn(self) -> np.ndarray:
+        """Held-out real images' distance to their nearest *other* dataset image (up to 1000)."""
+        idx = self.held_out[:1000]
+        others = np.setdiff1d(np.arange(len(self.dataset)), idx)
+        base = self._flat_images
+        # the queries go first in the base, so skip_self drops each one's own row
+        dist, _ = scores.nearest(base[idx], np.concatenate([base[idx], base[others]]), skip_self=True)
+        return dist
+
+
+def _flat(images: np.ndarray) -> np.ndarray:
+    return np.asarray(images, np.float32).reshape(len(images), -1) / 255.0
+
+
+def evaluator_dir(digest: str):
+    return paths.cache_dir() / "evaluators" / digest
+
+
+def get_evaluator(dataset: str | Dataset, report=print) -> Evaluator:
+    """The dataset's evaluator: from memory, else from the disk cache, else trained now (and cached).
+
+    Args:
+        dataset: a dataset name or a loaded Dataset; it needs class labels.
+        report: called with progress lines while training. Defaults to print.
+    """
+    ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
+    if ds.labels is None or ds.num_classes < 2:
+        raise EvaluatorError(
+            f"dataset {ds.name!r} has no class labels, and the evaluator is a classifier trained on them; "
+            "import the dataset with labels (IDX labels file, .npz with 'labels', or class folders in a .zip)"
+        )
+    digest = dataset_digest(ds)
+    with _LOCK:
+        cached = _MEMORY.get(digest)
+        if cached is None:
+            cached = _load_or_train(ds, digest, report)
+            _MEMORY[digest] = cached
+    return cached
+
+
+_MEMORY: dict[str, Evaluator] = {}
+
+
+def _load_or_train(ds: Dataset, digest: str, report) -> Evaluator:
+    import keras
+
+    folder = evaluator_dir(digest)
+    model_path, info_path = folder / "classifier.keras", folder / "info.json"
+    reference, held_out = split(len(ds))
+    if model_path.is_file() and info_path.is_file():
+        model = keras.saving.load_model(model_path, compile=False)
+        info = json.loads(info_path.read_text())
+        ev = Evaluator(ds, digest, model, info, reference, held_out, np.empty(0))
+        ev.reference_features = ev.features_and_probs(ds.images[reference])[0]
+        return ev
+
+    epochs = _epochs_for(len(reference))
+    report(f"training the {ds.name} evaluator: {len(reference)} images, {epochs} epochs (once; cached)")
+    started = time.time()
+    keras.utils.set_random_seed(SPLIT_SEED)
+    model = _build_classifier(ds.image_shape, ds.num_classes)
+    trainer = keras.Model(model.input, model.outputs[1])
+    trainer.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    trainer.fit(
+        ds.images[reference].astype(np.float32),
+        ds.labels[reference],
+        batch_size=64,
+        epochs=epochs,
+        shuffle=True,
+        verbose=0,
+    )
+    ev = Evaluator(ds, digest, model, {}, reference, held_out, np.empty(0))
+    _, held_probs = ev.features_and_probs(ds.images[held_out])
+    accuracy = float((held_probs.argmax(1) == ds.labels[held_out]).mean())
+    ev.reference_features = ev.features_and_probs(ds.images[reference])[0]
+    ev.info = {
+        "dataset": ds.name,
+        "digest": digest,
+        "version": VERSION,
+        "accuracy": accuracy,
+        "epochs": epochs,
+        "train_images": len(reference),
+        "held_out_images": len(held_out),
+        "seconds": round(time.time() - started, 1),
+    }
+    # Held-out images are in the dataset, so their memorisation figures are the
+    # reference values by definition: median ratio 1, 1% closer than the 1st percentile.
+    ev.info["baseline"] = {**ev.score(ds.images[held_out], nn_samples=0), "nn_ratio": 1.0, "copy_share": 0.01}
+    report(f"evaluator ready: held-out accuracy {accuracy:.1%} in {ev.info['seconds']:.0f} s")
+    folder.mkdir(parents=True, exist_ok=True)
+    with atomic_path(model_path) as tmp:
+        model.save(tmp)
+    write_json(info_path, ev.info)
+    return ev

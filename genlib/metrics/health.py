@@ -1,0 +1,126 @@
+"""A plain-language health check of a run from its status and metrics.jsonl records.
+
+Each rule reads only what the trainer logs (losses, D(x)/D(G(z)), evaluation
+records), so it works for live runs and finished ones alike.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+# D(G(z)) below this means the discriminator rejects almost every sample...
+D_WINNING_BELOW = 0.05
+# ...and this many logged steps in a row of it is more than a passing swing.
+D_WINNING_STEPS = 10
+# A loss this many times its earlier median (and above EXPLODE_FLOOR) is exploding.
+EXPLODE_FACTOR, EXPLODE_FLOOR = 5.0, 10.0  # a GAN g_loss of 3-8 is common while D leads
+COVERAGE_DROP = 0.2  # coverage falling this far below its best means classes were lost
+LOW_COVERAGE = 0.5
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: str  # "ok", "warning" or "error"
+    title: str
+    detail: str
+    advice: str = ""
+
+
+def diagnose(records: list[dict], status: dict | None = None) -> list[Finding]:
+    """Findings for a run, worst first; a single "ok" finding when nothing looks wrong."""
+    status = status or {}
+    steps = [r for r in records if r.get("kind") == "step"]
+    evals = [r for r in records if r.get("kind") == "eval"]
+    findings = [*_divergence(steps, status), *_discriminator_winning(steps), *_mode_collapse(evals)]
+    if findings:
+        return sorted(findings, key=lambda f: f.level != "error")
+    if not steps:
+        return [Finding("ok", "Nothing to check yet", "The checks start once the first steps are logged.")]
+    return [Finding("ok", "No problems detected", "Losses are finite and stable and no class has been lost.")]
+
+
+def _divergence(steps: list[dict], status: dict) -> list[Finding]:
+    advice = "Lower learning_rate (e.g. halve it), or resume from the last checkpoint with another seed."
+    error = status.get("error") or ""
+    if status.get("state") == "failed" and "diverged" in error:
+        return [Finding("error", "Training diverged", error, advice)]
+    for r in steps[-1:]:
+        bad = [k for k, v in r.items() if isinstance(v, float) and not math.isfinite(v)]
+        if bad:
+            return [Finding("error", "Training diverged", f"{bad[0]} is {r[bad[0]]} at step {r['step']}.", advice)]
+    if len(steps) < 10:
+        return []
+    tail = max(2, len(steps) // 10)
+    for key in ("d_loss", "g_loss", "loss"):
+        early = [r[key] for r in steps[:-tail] if key in r]
+        late = [r[key] for r in steps[-tail:] if key in r]
+        if not early or not late:
+            continue
+        before, now = float(np.median(np.abs(early))), float(np.mean(np.abs(late)))
+        if now > EXPLODE_FLOOR and now > EXPLODE_FACTOR * max(before, 1e-6):
+            return [
+                Finding(
+                    "error",
+                    "Loss is exploding",
+                    f"{key} averages {now:.2f} over the last {tail} logged steps, {now / before:.0f}x its "
+                    f"earlier median ({before:.2f}).",
+                    advice,
+                )
+            ]
+    return []
+
+
+def _discriminator_winning(steps: list[dict]) -> list[Finding]:
+    run = 0
+    for r in reversed(steps):
+        if r.get("d_fake", 1.0) >= D_WINNING_BELOW:
+            break
+        run += 1
+    if run < D_WINNING_STEPS:
+        return []
+    return [
+        Finding(
+            "warning",
+            "The discriminator is winning",
+            f"D(G(z)) has been below {D_WINNING_BELOW} for the last {run} logged steps (now "
+            f"{steps[-1]['d_fake']:.3f}): D rejects nearly every sample, so the generator gets little gradient.",
+            "Give D less of an edge: lower its learning rate, add label smoothing or dropout in D, "
+            "or make the generator larger.",
+        )
+    ]
+
+
+def _mode_collapse(evals: list[dict]) -> list[Finding]:
+    if not evals or "coverage" not in evals[-1]:
+        return []
+    last, best = evals[-1], max(evals, key=lambda r: r.get("coverage", 0))
+    counts = last.get("class_counts") or []
+    k = len(counts) or None
+    covered = f"{round(last['coverage'] * k)}/{k} classes" if k else f"{last['coverage']:.0%} of the classes"
+    advice = (
+        "Go back to an earlier checkpoint, lower the learning rate, or try another seed; "
+        "a conditional model (cgan) cannot drop classes this way."
+    )
+    if last["coverage"] <= best["coverage"] - COVERAGE_DROP:
+        return [
+            Finding(
+                "warning",
+                "Mode collapse: classes are disappearing",
+                f"At epoch {last['epoch']} samples cover {covered}, down from {best['coverage']:.0%} at epoch "
+                f"{best['epoch']}.",
+                advice,
+            )
+        ]
+    if last["coverage"] <= LOW_COVERAGE:
+        return [
+            Finding(
+                "warning",
+                "Mode collapse: few classes produced",
+                f"At epoch {last['epoch']} samples cover only {covered}.",
+                advice,
+            )
+        ]
+    return []

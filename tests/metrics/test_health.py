@@ -1,0 +1,31 @@
+"""The health panel's rules on logged records."""
+
+from genlib.metrics import diagnose
+
+
+def steps(n, **values):
+    return [{"kind": "step", "epoch": 1 + i // 10, "step": i + 1, **values} for i in range(n)]
+
+
+def test_quiet_run_is_ok():
+    assert diagnose([])[0].title == "Nothing to check yet"
+    (finding,) = diagnose(steps(50, d_loss=1.2, g_loss=0.9, d_real=0.6, d_fake=0.4))
+    assert finding.level == "ok"
+
+
+def test_discriminator_winning_needs_a_sustained_streak():
+    healthy = steps(40, d_loss=1.2, g_loss=0.9, d_fake=0.4)
+    assert diagnose(healthy + steps(9, d_loss=0.1, g_loss=6.0, d_fake=0.01))[0].level == "ok"
+    finding = diagnose(healthy + steps(12, d_loss=0.1, g_loss=4.0, d_fake=0.01))[0]
+    assert finding.level == "warning" and finding.title == "The discriminator is winning"
+    assert "last 12 logged steps" in finding.detail and "learning rate" in finding.advice
+
+
+def test_divergence_from_status_nan_and_exploding_loss():
+    failed = {"state": "failed", "error": "training diverged at epoch 3 step 2 (g_loss = nan); try ..."}
+    assert diagnose(steps(5, g_loss=1.0), failed)[0].title == "Training diverged"
+    nan = diagnose(steps(5, g_loss=1.0) + steps(1, g_loss=float("nan")))[0]
+    assert nan.level == "error" and "g_loss is nan" in nan.detail
+    exploding = diagnose(steps(90, loss=2.0) + steps(10, loss=40.0))[0]
+    assert exploding.title == "Loss is exploding" and "20x" in exploding.detail
+    assert diagnose(steps(90, loss=2.0) + steps(10, loss=4.0))[0].level == "ok"  # doubling is not exploding
