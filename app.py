@@ -15,6 +15,7 @@ pages = [
     st.Page("views/model.py", title="Model", icon=":material/account_tree:"),
     st.Page("views/train.py", title="Train", icon=":material/play_circle:"),
     st.Page("views/gallery.py", title="Gallery", icon=":material/photo_library:"),
+    st.Page("views/evaluate.py", title="Evaluate", icon=":material/analytics:"),
     st.Page("views/runs.py", title="Runs", icon=":material/history:"),
 ]
 pg = st.navigation(pages)

@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.e2e.browser import chromium, served_app, wait_for  # noqa: E402
 
-PAGES = ["data", "model", "train", "gallery", "runs"]
+PAGES = ["data", "model", "train", "gallery", "runs", "evaluate"]
 
 
 def main() -> None:
@@ -27,6 +27,14 @@ def main() -> None:
         env_cmd = [sys.executable, "-m", "genlib", "train", "--dataset", "digits", "--family", "gan", "--epochs", "40"]
         subprocess.run(
             env_cmd,
+            cwd=ROOT,
+            check=True,
+            env={"GENLAB_HOME": str(home), "PATH": "/usr/bin:/bin"},
+            stdout=subprocess.DEVNULL,
+        )
+        run_id = next((home / "runs").iterdir()).name
+        subprocess.run(
+            [sys.executable, "-m", "genlib", "eval", run_id, "--n", "2000"],
             cwd=ROOT,
             check=True,
             env={"GENLAB_HOME": str(home), "PATH": "/usr/bin:/bin"},

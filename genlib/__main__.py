@@ -89,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--n", type=int, default=10_000, help="samples to generate (default 10000)")
     e.add_argument("--force", action="store_true", help="recompute even if eval.json is current")
     e.add_argument("--json", action="store_true", help="print the results as JSON")
+    e.add_argument("--inception", action="store_true", help="add standard FID (InceptionV3; needs a network)")
     e.set_defaults(func=cmd_eval)
 
     r = sub.add_parser("runs", help="list runs")
@@ -199,7 +200,7 @@ def cmd_eval(args) -> None:
     for text in args.runs:
         run = _resolve_run(text)
         report = (lambda line: print(line, file=sys.stderr, flush=True)) if args.json else print
-        results.append(evaluate_run(run, n=args.n, report=report, force=args.force))
+        results.append(evaluate_run(run, n=args.n, report=report, force=args.force, inception=args.inception))
     if args.json:
         print(json.dumps(results, indent=2))
         return
@@ -212,9 +213,12 @@ def cmd_eval(args) -> None:
     rows = [r["scores"] for r in results] + [first["baseline"]]
     width = max(len(n) for n in names)
     print(f"{'':26}" + "".join(f"  {n[-width:]:>{width}}" for n in names))
-    for key, (label, higher, _) in METRICS.items():
-        arrow = "↑" if higher else "↓"
-        print(f"{label + ' ' + arrow:26}" + "".join(f"  {_fmt(key, row.get(key)):>{width}}" for row in rows))
+    for key, (label, _) in METRICS.items():
+        print(f"{label:26}" + "".join(f"  {_fmt(key, row.get(key)):>{width}}" for row in rows))
+    if any("inception_fid" in r["scores"] for r in results):
+        print(
+            f"{'FID (InceptionV3) ↓':26}" + "".join(f"  {_fmt('fid', r.get('inception_fid')):>{width}}" for r in rows)
+        )
     for r in results:
         print(f"{r['run_id']}: epoch {r['epoch']}, {r['seconds']:.1f} s")
 

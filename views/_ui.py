@@ -148,3 +148,109 @@ def model_for(run) -> object | None:
     path = run.model_dir / "model.keras"
     path = path if path.is_file() else run.checkpoint_path
     return run_model(run.id, path.stat().st_mtime if path.is_file() else 0.0)
+
+
+def metric_text(key: str, value, scores: dict | None = None) -> str:
+    """A metric formatted for tables: coverage as k/K, shares as %, the rest to 3 digits."""
+    if value is None:
+        return "–"
+    if key == "coverage" and scores and scores.get("class_counts"):
+        k = len(scores["class_counts"])
+        return f"{round(value * k)}/{k}"
+    if key in ("coverage", "copy_share", "precision", "recall", "balance"):
+        return f"{value:.0%}"
+    return f"{value:.2f}"
+
+
+def quality_figures(evals: list[dict], baseline: dict | None = None):
+    """Metrics over training: FID on its own axis, and the 0-1 scores together; real data dashed."""
+    import plotly.graph_objects as go
+
+    epochs = [r["epoch"] for r in evals]
+    layout = dict(height=260, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="epoch", legend=dict(orientation="h"))
+    fid = go.Figure(layout=layout)
+    fid.add_scatter(x=epochs, y=[r["fid"] for r in evals], mode="lines+markers", name="FID")
+    fid.update_layout(title="FID (evaluator) — lower is better")
+    shares = go.Figure(layout=layout)
+    for key in ("coverage", "precision", "recall"):
+        shares.add_scatter(x=epochs, y=[r.get(key) for r in evals], mode="lines+markers", name=key)
+    shares.update_layout(title="coverage, precision, recall — higher is better", yaxis_range=[0, 1.05])
+    if baseline:
+        fid.add_hline(y=baseline["fid"], line_dash="dash", annotation_text="real data")
+    return fid, shares
+
+
+def show_findings(findings) -> None:
+    """The health panel: one coloured box per finding, with what to try."""
+    boxes = {"ok": st.success, "warning": st.warning, "error": st.error}
+    icons = {"ok": ":material/check_circle:", "warning": ":material/warning:", "error": ":material/error:"}
+    for f in findings:
+        text = f"**{f.title}.** {f.detail}" + (f"  \n*What to try:* {f.advice}" if f.advice else "")
+        boxes[f.level](text, icon=icons[f.level])
+
+
+def field_help(name: str) -> str:
+    """The help text a TrainConfig field declares, for widgets that set it."""
+    from genlib.training import TrainConfig
+
+    return next(f["help"] for f in TrainConfig.field_info() if f["name"] == name)
+
+
+@st.cache_data(max_entries=16, show_spinner="Finding the closest training images…")
+def closest_pairs(run_id: str, _stamp: float, dataset: str):
+    """(samples, nearest training images, distances, typical real distance) for a run's model."""
+    from genlib.metrics import get_evaluator, nearest_pairs
+
+    run = job_manager().store.get(run_id)
+    return nearest_pairs(model_for(run), get_evaluator(dataset), n=1000, k=8)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def inception_offered() -> bool:
+    from genlib.metrics.inception import available
+
+    return available()
+
+
+def metric_bars(rows: list[dict]):
+    """One small bar panel per metric, runs side by side, the real-data row in grey."""
+    from plotly.subplots import make_subplots
+
+    from genlib.metrics import METRICS
+
+    keys = list(METRICS)
+    fig = make_subplots(rows=2, cols=4, subplot_titles=[METRICS[k][0] for k in keys])
+    palette = ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880"]
+    for i, k in enumerate(keys):
+        fig.add_bar(
+            x=[r["run"][-12:] if r["epoch"] is not None else "real" for r in rows],
+            y=[r.get(k) for r in rows],
+            marker_color=[
+                palette[j % len(palette)] if r["epoch"] is not None else "#bbbbbb" for j, r in enumerate(rows)
+            ],
+            row=i // 4 + 1,
+            col=i % 4 + 1,
+            showlegend=False,
+            hovertemplate="%{x}: %{y:.3f}<extra></extra>",
+        )
+    fig.update_layout(height=460, margin=dict(l=10, r=10, t=40, b=10))
+    fig.update_xaxes(showticklabels=False)
+    fig.update_annotations(font_size=12)
+    return fig
+
+
+def class_count_figure(result: dict):
+    """Generated samples per predicted class for one run; conditional runs add label accuracy."""
+    import plotly.graph_objects as go
+
+    counts = result["scores"]["class_counts"]
+    fig = go.Figure()
+    fig.add_bar(x=[str(c) for c in range(len(counts))], y=counts, name="predicted")
+    fig.add_hline(y=sum(counts) / len(counts), line_dash="dot", annotation_text="even share")
+    title = result["run_id"][-24:]
+    if "label_accuracy" in result["scores"]:
+        title += f" — drawn as asked: {result['scores']['label_accuracy']:.0%}"
+    fig.update_layout(
+        title=title, height=240, margin=dict(l=10, r=10, t=40, b=10), xaxis_title="class", yaxis_title="samples"
+    )
+    return fig

@@ -27,23 +27,23 @@ __all__ = [
     "evaluate_model",
     "evaluate_run",
     "get_evaluator",
+    "nearest_pairs",
     "stored_eval",
 ]
 
-# name -> (label, higher is better, one-line meaning); the order tables show them in.
+# name -> (label with the better direction, one-line meaning); the order tables show them in.
 METRICS = {
-    "fid": ("FID (evaluator)", False, "Fréchet distance of feature statistics to real images; 0 is identical."),
-    "inception_score": ("Inception Score", True, "Confident and varied classes; the real-data value is the ceiling."),
-    "precision": ("Precision", True, "Share of samples that look like real images (fidelity)."),
-    "recall": ("Recall", True, "Share of real images the samples cover (diversity)."),
-    "coverage": ("Class coverage", True, "Share of classes the model produces; below 1 means missing classes."),
-    "balance": ("Class balance", True, "1 minus the distance between the sampled and the real class mix."),
+    "fid": ("FID (evaluator) ↓", "Fréchet distance of feature statistics to real images; 0 is identical."),
+    "inception_score": ("Inception Score ↑", "Confident and varied classes; the real-data value is the ceiling."),
+    "precision": ("Precision ↑", "Share of samples that look like real images (fidelity)."),
+    "recall": ("Recall ↑", "Share of real images the samples cover (diversity)."),
+    "coverage": ("Class coverage ↑", "Share of classes the model produces; below 1 means missing classes."),
+    "balance": ("Class balance ↑", "1 minus the distance between the sampled and the real class mix."),
     "nn_ratio": (
-        "Nearest-neighbour ratio",
-        True,
-        "Distance to the closest training image vs real images'; ≪1 = copies.",
+        "NN ratio ≈1",
+        "Distance to the nearest training image over real images' own; ≪1 copies, ≫1 off the data.",
     ),
-    "copy_share": ("Near-copies", False, "Share of samples closer to a training image than 99% of real images."),
+    "copy_share": ("Near-copies ↓", "Share of samples closer to a training image than 99% of real images."),
 }
 
 
@@ -58,13 +58,19 @@ def evaluate_model(model, ev: Evaluator, n: int = 10_000, seed: int = 12345) -> 
     return ev.score(images, requested_labels=labels)
 
 
-def evaluate_run(run, n: int = 10_000, report=print, force: bool = False) -> dict:
+def evaluate_run(run, n: int = 10_000, report=print, force: bool = False, inception: bool = False) -> dict:
     """Evaluate a run's final model (or last checkpoint); stored as eval.json and reused.
 
     Returns ``{"scores", "baseline", "evaluator", "n", "epoch", "seconds", ...}``.
     A stored result is reused when it was computed on the same checkpoint with the
-    same evaluator and sample count, unless ``force``.
+    same evaluator and sample count, unless ``force``. ``inception`` adds standard
+    FID (InceptionV3, 2,000 samples each side) where its weights can be fetched.
     """
+    if inception:
+        from .inception import available
+
+        if not available():
+            raise GenlibError("standard FID needs InceptionV3's ImageNet weights, and this machine cannot fetch them")
     from ..explore import load_run_model
 
     cfg = run.read_config()
@@ -75,13 +81,8 @@ def evaluate_run(run, n: int = 10_000, report=print, force: bool = False) -> dic
     ev = get_evaluator(cfg["train"]["dataset"], report=report)
     stamp = model_path.stat().st_mtime
     stored = stored_eval(run)
-    if (
-        not force
-        and stored
-        and stored.get("model_mtime") == stamp
-        and stored.get("n") == n
-        and stored.get("evaluator") == ev.digest
-    ):
+    current = stored and (stored.get("model_mtime"), stored.get("n"), stored.get("evaluator")) == (stamp, n, ev.digest)
+    if current and not force and (not inception or "inception_fid" in stored["scores"]):
         return stored
     started = time.time()
     model = load_run_model(run)
@@ -98,9 +99,28 @@ def evaluate_run(run, n: int = 10_000, report=print, force: bool = False) -> dic
         "model_mtime": stamp,
         "computed_at": time.time(),
     }
+    if inception:
+        from .inception import inception_fid
+
+        report("computing standard FID with InceptionV3 (slow on a CPU)")
+        real = ev.dataset.images[ev.reference[:2000]]
+        result["scores"]["inception_fid"] = inception_fid(real, model.generate(min(n, 2000), seed=12345))
     result["seconds"] = round(time.time() - started, 2)
     write_json(run.path / "eval.json", result)
     return result
+
+
+def nearest_pairs(model, ev: Evaluator, n: int = 1000, k: int = 8, seed: int = 12345):
+    """The ``k`` of ``n`` samples closest to a training image, for a side-by-side look.
+
+    Returns (samples, their nearest training images, pixel distances, the median
+    distance of held-out real images to theirs) so a page can say what is close.
+    """
+    labels = np.arange(n) % ev.num_classes if model.conditional else None
+    images = model.generate(n, seed=seed, labels=labels)
+    dist, idx = ev.nearest_training(images)
+    order = np.argsort(dist)[:k]
+    return images[order], ev.dataset.images[idx[order]], dist[order], float(np.median(ev.real_nn))
 
 
 def stored_eval(run) -> dict | None:

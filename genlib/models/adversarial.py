@@ -8,10 +8,26 @@ generator uses the non-saturating loss -log D(G(z)).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import keras
 from keras import ops
 
-from .base import Batch, GenerativeModel, Phase
+from ..config import param
+from .base import Batch, GenerativeModel, ModelConfig, Phase
+
+
+@dataclass(frozen=True)
+class AdversarialConfig(ModelConfig):
+    """Fields every GAN family has."""
+
+    # An exponential moving average of the generator's weights samples better than the
+    # last weights (Yazici et al. 2019, arXiv:1806.04498). 0.999 averages over ~1,000
+    # steps; measured on MNIST it is what lifts a 5-minute DCGAN past 70% of the
+    # real-data Inception Score (docs/BENCHMARKS.md). Off (0) matches the tutorials.
+    ema: float = param(
+        0.0, "Sample from a moving average of the generator's weights with this decay (0 = off).", low=0.0, high=0.9999
+    )
 
 
 def bce_with_logits(logits, target: float):
@@ -29,9 +45,24 @@ class AdversarialModel(GenerativeModel):
     loss_names = ("d_loss", "g_loss", "d_real", "d_fake")
 
     def make_optimizers(self) -> None:
+        """Optimizers, and the averaged generator when ``ema`` is on; called once the networks exist."""
         cfg = self.config
         self.d_optimizer = keras.optimizers.Adam(cfg.learning_rate, beta_1=cfg.beta_1)
         self.g_optimizer = keras.optimizers.Adam(cfg.learning_rate, beta_1=cfg.beta_1)
+        self.ema_generator = None
+        if cfg.ema:
+            self.ema_generator = keras.models.clone_model(self.generator)
+            self.ema_generator.set_weights(self.generator.get_weights())
+
+    def update_ema(self) -> None:
+        """After each generator update: average = decay * average + (1 - decay) * weights."""
+        decay = self.config.ema
+        for avg, w in zip(self.ema_generator.weights, self.generator.weights, strict=True):
+            avg.assign(decay * avg + (1.0 - decay) * w)
+
+    @property
+    def sampling_network(self) -> keras.Model:
+        return self.ema_generator or self.generator
 
     def networks(self):
         return {"generator": self.generator, "discriminator": self.discriminator}
@@ -43,7 +74,7 @@ class AdversarialModel(GenerativeModel):
         return images
 
     def decode(self, latents, labels=None):
-        return self.generator(self.generator_inputs(latents, labels), training=False)
+        return self.sampling_network(self.generator_inputs(latents, labels), training=False)
 
     def _fake(self, batch: Batch):
         n = ops.shape(batch["images"])[0]
@@ -67,5 +98,11 @@ class AdversarialModel(GenerativeModel):
     def phases(self):
         return [
             Phase("discriminator", self.discriminator.trainable_variables, self.d_optimizer, self.discriminator_loss),
-            Phase("generator", self.generator.trainable_variables, self.g_optimizer, self.generator_loss),
+            Phase(
+                "generator",
+                self.generator.trainable_variables,
+                self.g_optimizer,
+                self.generator_loss,
+                after=self.update_ema if self.ema_generator is not None else None,
+            ),
         ]

@@ -39,6 +39,11 @@ class ModelConfig(BaseConfig):
     # 2e-4 with beta_1 = 0.5 are the DCGAN paper's Adam settings, stable for most GANs.
     learning_rate: float = param(2e-4, "Adam learning rate.", low=1e-6, high=1e-1)
     beta_1: float = param(0.5, "Adam beta_1 (momentum); 0.5 damps GAN oscillations.", low=0.0, high=0.999)
+    # 1 draws latents as in training. Below 1 is the "truncation trick" (Brock et al.
+    # 2018, arXiv:1809.11096): cleaner, more typical samples, less variety.
+    sample_std: float = param(
+        1.0, "Spread of the latent vectors drawn when sampling (training always uses 1).", low=0.1, high=2.0
+    )
 
     def validate(self) -> None:
         h, w, c = self.image_shape
@@ -61,6 +66,7 @@ class Phase:
     variables: list
     optimizer: keras.optimizers.Optimizer
     loss_fn: LossFn
+    after: Callable[[], None] | None = None  # runs after the update (e.g. a weight average)
 
 
 class GenerativeModel(keras.Model):
@@ -134,7 +140,8 @@ class GenerativeModel(keras.Model):
 
     def sample_latents(self, n: int, seed: int) -> np.ndarray:
         """Standard-normal latents from a NumPy generator: the same seed, the same vectors."""
-        return np.random.default_rng(seed).standard_normal((n, self.config.latent_dim)).astype(np.float32)
+        z = np.random.default_rng(seed).standard_normal((n, self.config.latent_dim)) * self.config.sample_std
+        return z.astype(np.float32)
 
     def generate(self, n: int = 64, seed: int = 0, labels=None) -> np.ndarray:
         """``n`` uint8 images (n, H, W, C), deterministic for a given seed.

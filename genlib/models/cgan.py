@@ -16,13 +16,12 @@ from keras import layers
 from ..config import param
 from ..errors import ConfigError
 from . import register
-from .adversarial import AdversarialModel
-from .base import ModelConfig
+from .adversarial import AdversarialConfig, AdversarialModel
 from .blocks import conv_down, conv_up, upsample_plan
 
 
 @dataclass(frozen=True)
-class CGANConfig(ModelConfig):
+class CGANConfig(AdversarialConfig):
     num_classes: int = param(10, "Number of classes; set from the dataset.", low=0, high=1000)
     filters: int = param(64, "Channels at full resolution; doubled at each step down.", low=4, high=512)
     # 50 dims is plenty to separate ten classes and small next to the 100-d z.

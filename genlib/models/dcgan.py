@@ -13,13 +13,12 @@ from keras import layers
 
 from ..config import param
 from . import register
-from .adversarial import AdversarialModel
-from .base import ModelConfig
+from .adversarial import AdversarialConfig, AdversarialModel
 from .blocks import conv_down, conv_up, upsample_plan
 
 
 @dataclass(frozen=True)
-class DCGANConfig(ModelConfig):
+class DCGANConfig(AdversarialConfig):
     # 64 is DCGAN's width at the image end; 32 trains ~4x faster on CPU (preset "fast").
     filters: int = param(64, "Channels at full resolution; doubled at each step down.", low=4, high=512)
     # Measured on MNIST, 3 epochs: 0.3 left D near chance and the digits blurrier than 0.

@@ -16,13 +16,12 @@ from keras import layers
 
 from ..config import param
 from . import register
-from .adversarial import AdversarialModel
-from .base import ModelConfig
+from .adversarial import AdversarialConfig, AdversarialModel
 from .blocks import dense_to_image, mlp
 
 
 @dataclass(frozen=True)
-class GANConfig(ModelConfig):
+class GANConfig(AdversarialConfig):
     # Seed 001's generator widths: small enough to train in seconds on CPU.
     g_hidden: tuple[int, ...] = param(
         (128, 256, 512), "Generator hidden layer widths.", low=1, high=6, item_low=8, item_high=4096

@@ -146,7 +146,7 @@ class Trainer:
         )
 
         evaluator = self._evaluator(ds)
-        timer = _Throughput(total_images=(tc.epochs - first_epoch + 1) * steps * batch)
+        timer = _Throughput(total_images=(tc.epochs - first_epoch + 1) * steps * batch, budget_s=tc.time_budget_s)
         out_of_time = False
         for epoch in range(first_epoch, tc.epochs + 1):
             self._reseed(model, epoch)
@@ -284,8 +284,9 @@ class Trainer:
 class _Throughput:
     """Images per second since the first step finished (so compile time is excluded)."""
 
-    def __init__(self, total_images: int):
+    def __init__(self, total_images: int, budget_s: float = 0.0):
         self.total = total_images
+        self.budget_s = budget_s
         self.done = 0
         self.start = time.time()
         self.t0: float | None = None
@@ -319,4 +320,7 @@ class _Throughput:
 
     def eta(self) -> float | None:
         rate = self.rate()
-        return (self.total - self.done) / rate if rate else None
+        if not rate:
+            return None
+        left = (self.total - self.done) / rate
+        return min(left, max(self.budget_s - self.elapsed(), 0.0)) if self.budget_s else left

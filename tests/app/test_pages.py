@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from genlib import paths
 from genlib.models import make_config
-from genlib.runs import RunStore
+from genlib.runs import JobManager, RunStore
 from genlib.training import TrainConfig, Trainer, build_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,3 +116,59 @@ def test_pages_without_runs_say_so():
         at = app(page)
         assert not at.exception
     assert any("No runs yet" in i.value for i in at.info)
+
+
+def test_train_page_shows_health_and_quality_of_a_finished_run(finished_run):
+    at = app("train")
+    headers = [s.value for s in at.subheader]
+    assert "Health" in headers and "Quality during training" in headers
+    # two epochs leave the VAE drawing one blurry blob: the panel says so
+    assert any("Mode collapse: few classes produced" in w.value for w in at.warning)
+    labels = [m.label for m in at.metric]
+    assert labels[-5:] == ["FID (evaluator) ↓", "Inception Score ↑", "Class coverage ↑", "Precision ↑", "Recall ↑"]
+    assert at.metric[-3].value.endswith("/10")  # coverage as classes covered
+
+
+def test_evaluate_page_computes_and_shows_metrics(finished_run):
+    at = app("evaluate")
+    assert at.title[0].value == "Evaluate"
+    assert at.multiselect(key="eval_runs").value == [finished_run.id]
+    assert any("press **Compute metrics**" in i.value for i in at.info)
+    at.select_slider(key="eval_samples").set_value(1000).run()
+    at.button(key="eval_button").click().run()
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    assert list(table["run"]) == [finished_run.id, "real data (held-out half)"]
+    assert table["Class coverage ↑"].iloc[1] == "10/10"
+    assert (finished_run.path / "eval.json").is_file()
+    assert len(at.get("plotly_chart")) == 2  # the metric bars and one class-count chart
+    assert len(at.image) == 1 and "Pixel distances" in at.caption[-2].value
+
+
+def test_evaluate_page_without_trained_runs():
+    at = app("evaluate")
+    assert any("No trained runs yet" in i.value for i in at.info)
+
+
+def test_stop_and_resume_buttons_drive_the_job():
+    jobs = JobManager(RunStore())
+    train = TrainConfig(dataset="digits", family="gan", epochs=10_000, batch_size=64, eval_every=0)
+    run = jobs.start(build_config(train, make_config("gan")))
+    try:
+        deadline = time.time() + TIMEOUT
+        while not run.sample_paths() and time.time() < deadline:  # a checkpoint to resume from
+            time.sleep(0.5)
+        at = app("train")
+        at.button(key="stop_button").click().run()
+        while run.status()["state"] == "running" and time.time() < deadline:
+            time.sleep(0.5)
+        assert run.status()["state"] == "stopped"
+        stopped_at = run.status()["epoch"]
+        at.run()
+        at.button(key="resume_button").click().run()
+        while run.status().get("epoch", 0) <= stopped_at and time.time() < deadline:
+            time.sleep(0.5)
+        assert run.status()["state"] == "running" and run.status()["epoch"] > stopped_at
+    finally:
+        if run.status()["state"] in ("queued", "running"):
+            jobs.stop(run.id)

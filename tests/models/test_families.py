@@ -140,3 +140,27 @@ class TestSaving:
         model = small_model(family)
         model.sampling_network.save(tmp_path / "g.keras")
         assert isinstance(keras.saving.load_model(tmp_path / "g.keras"), keras.Model)
+
+
+@pytest.mark.parametrize("family", ["gan", "dcgan", "cgan"])
+def test_weight_average_trails_the_generator_samples_and_saves(family, tmp_path):
+    model = small_model(family, ema=0.5)
+    step = backend().compile_step(model, jit_compile=False)
+    images = np.random.default_rng(0).uniform(-1, 1, (16, *SHAPE)).astype("float32")
+    labels = np.arange(16, dtype="int32") % 4
+    start = model.ema_generator.get_weights()[0].copy()
+    for _ in range(3):
+        step(images, labels, np.arange(16, dtype="int32"))
+    live, average = model.generator.get_weights()[0], model.ema_generator.get_weights()[0]
+    assert not np.allclose(average, start) and not np.allclose(average, live)
+    assert model.sampling_network is model.ema_generator
+    model.save(tmp_path / "m.keras")
+    again = load_model(tmp_path / "m.keras")
+    assert np.allclose(again.ema_generator.get_weights()[0], average)
+    assert np.array_equal(again.generate(8, seed=3), model.generate(8, seed=3))
+    assert small_model(family).ema_generator is None  # off by default, as in the tutorials
+
+
+def test_sample_std_scales_the_latents_only_when_sampling():
+    model = small_model("gan", sample_std=0.5)
+    assert np.allclose(model.sample_latents(4, 1), 0.5 * small_model("gan").sample_latents(4, 1))

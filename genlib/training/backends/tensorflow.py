@@ -13,6 +13,8 @@ def run_phases(phases, batch) -> dict:
             loss, phase_logs = phase.loss_fn(batch)
         grads = tape.gradient(loss, phase.variables)
         phase.optimizer.apply_gradients(zip(grads, phase.variables, strict=True))
+        if phase.after is not None:
+            phase.after()
         logs.update(phase_logs)
     return logs
 

@@ -1,0 +1,113 @@
+"""Evaluate: quality metrics of trained runs side by side, against real data, with a memorisation check."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from genlib.errors import GenlibError
+from genlib.images import make_grid
+from genlib.metrics import METRICS, evaluate_run, stored_eval
+from views._ui import (
+    RUN_ID,
+    class_count_figure,
+    closest_pairs,
+    inception_offered,
+    job_manager,
+    metric_bars,
+    metric_text,
+    show_grid,
+)
+
+st.title("Evaluate")
+st.caption(
+    "Every number is computed in the feature space of a small classifier trained on the run's own dataset "
+    "(no downloads), the same way for every family, so runs can be compared. The held-out half of the real "
+    "data is scored the same way: that row is the ceiling."
+)
+store = job_manager().store
+runs = [r for r in store.list() if (r.model_dir / "model.keras").is_file() or r.checkpoint_path.is_file()]
+if not runs:
+    st.info("No trained runs yet: train one on the Train page.", icon=":material/info:")
+    st.stop()
+
+ids = [r.id for r in runs]
+evaluated = [r.id for r in runs if stored_eval(r)]
+default = [i for i in [st.session_state.get(RUN_ID)] if i in ids] or evaluated[:3] or ids[:1]
+chosen = st.multiselect("Runs", ids, default=default, key="eval_runs")
+c1, c2, _ = st.columns([1, 1, 3])
+n = c1.select_slider("Samples per run", [1000, 2000, 5000, 10_000], value=10_000, key="eval_samples")
+force = c2.checkbox("Recompute", key="eval_force", help="Ignore stored results and compute again.")
+if st.button("Compute metrics", key="eval_button", type="primary", disabled=not chosen):
+    with st.status("Computing metrics…", expanded=True) as box:
+        try:
+            for run_id in chosen:
+                result = evaluate_run(store.get(run_id), n=n, report=st.write, force=force)
+                st.write(f"{run_id}: done in {result['seconds']:.1f} s")
+        except GenlibError as exc:
+            box.update(label="Could not compute the metrics", state="error")
+            st.error(str(exc), icon=":material/error:")
+        else:
+            box.update(label="Metrics ready", state="complete", expanded=False)
+
+results = [res for res in (stored_eval(store.get(i)) for i in chosen) if res]
+if not results:
+    st.info("No metrics for these runs yet: press **Compute metrics**.", icon=":material/calculate:")
+    st.stop()
+if len({r["dataset"] for r in results}) > 1:
+    st.warning("These runs use different datasets; their numbers are not comparable.", icon=":material/warning:")
+
+baseline = results[0]["baseline"]
+rows = [{"run": r["run_id"], "family": r["family"], "epoch": r["epoch"], **r["scores"]} for r in results]
+rows.append({"run": "real data (held-out half)", "family": "—", "epoch": None, **baseline})
+table = pd.DataFrame(
+    [
+        {
+            "run": row["run"],
+            "family": row["family"],
+            "epoch": row["epoch"],
+            **{label: metric_text(k, row.get(k), row) for k, (label, _) in METRICS.items()},
+        }
+        for row in rows
+    ]
+)
+left, right = st.columns([1, 1])
+with left:
+    st.dataframe(table, hide_index=True, width="stretch", key="eval_table")
+    st.caption(
+        f"{results[0]['dataset']} evaluator: held-out accuracy {results[0]['evaluator_accuracy']:.1%}. "
+        + " ".join(f"**{label}**: {about}" for label, about in METRICS.values())
+    )
+with right:
+    st.plotly_chart(metric_bars(rows), key="eval_bars")
+
+st.subheader("Samples per class", divider="gray")
+st.caption(
+    "What the classifier calls each generated sample. A healthy model follows the real class mix; "
+    "a missing bar is a lost class. Conditional models also show how often they draw the class they were asked for."
+)
+cols = st.columns(min(len(results), 3))
+for i, r in enumerate(results):
+    with cols[i % len(cols)]:
+        st.plotly_chart(class_count_figure(r), key=f"classes_{r['run_id']}")
+
+st.subheader("Closest to the training set", divider="gray")
+st.caption(
+    "The generated samples nearest to any training image (top) above that training image (bottom). "
+    "Near-identical pairs mean the model copies; distances near the real data's typical distance are healthy."
+)
+pick = st.selectbox("Run", [r["run_id"] for r in results], key="nn_run")
+run = store.get(pick)
+stamp = next((p.stat().st_mtime for p in (run.model_dir / "model.keras", run.checkpoint_path) if p.is_file()), 0.0)
+fakes, neighbours, dist, typical = closest_pairs(pick, stamp, run.read_config()["train"]["dataset"])
+show_grid(make_grid(np.concatenate([fakes, neighbours]), ncols=8))
+st.caption(
+    "Pixel distances: " + ", ".join(f"{d:.2f}" for d in dist) + f" (real held-out images: median {typical:.2f})."
+)
+
+if inception_offered():
+    st.caption("Standard FID with InceptionV3 is available here: `python -m genlib eval RUN --inception`.")
+else:
+    st.caption(
+        ":material/cloud_off: Standard FID (InceptionV3) needs its ImageNet weights from the internet; "
+        "this machine cannot fetch them, so only the evaluator-based metrics are offered."
+    )
