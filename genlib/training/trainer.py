@@ -206,7 +206,11 @@ class Trainer:
             self._end_epoch(model, epoch, epoch_record)
             if evaluator and (out_of_time or epoch == tc.epochs or epoch % tc.eval_every == 0):
                 with timer.paused():
-                    self._evaluate(model, evaluator, epoch)
+                    try:
+                        self._evaluate(model, evaluator, epoch)
+                    except Exception as exc:  # keep training; say why the curve stops
+                        self._log(f"quality metrics off after epoch {epoch}: {type(exc).__name__}: {exc}")
+                        evaluator = None
             self.run.update_status(epoch=epoch, step=0, images_per_s=timer.rate(), eta_s=timer.eta())
             if out_of_time:
                 self.run.update_status(stopped_early=f"time budget of {tc.time_budget_s:g} s reached")
@@ -238,9 +242,13 @@ class Trainer:
         from ..metrics import get_evaluator
 
         self.run.update_status(phase="preparing the evaluator")
-        evaluator = get_evaluator(ds, report=self._log)
-        self.run.update_status(phase=None)
-        return evaluator
+        try:
+            return get_evaluator(ds, report=self._log)
+        except Exception as exc:  # metrics are a bonus: a failure here must not cost the run
+            self._log(f"quality metrics off: the evaluator could not be prepared ({type(exc).__name__}: {exc})")
+            return None
+        finally:
+            self.run.update_status(phase=None)
 
     def _evaluate(self, model, evaluator, epoch: int) -> None:
         from ..metrics import evaluate_model
