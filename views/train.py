@@ -98,9 +98,10 @@ def live(run_id: str) -> None:
         jobs.resume(run_id)
         st.rerun()
 
+    records = run.metrics()  # read once per refresh: steps, epochs and evaluations
     left, right = st.columns([3, 2])
     with left:
-        steps = run.metrics("step")
+        steps = [r for r in records if r["kind"] == "step"]
         if steps:
             for i, fig in enumerate(loss_figures(steps, get_family(cfg["family"]).loss_names)):
                 st.plotly_chart(fig, key=f"live_chart_{i}")
@@ -112,7 +113,6 @@ def live(run_id: str) -> None:
             st.image(str(samples[-1]), caption=f"fixed latents, {samples[-1].stem.replace('_', ' ')}", width="stretch")
         else:
             st.caption("The first sample grid appears when epoch 1 ends.")
-    records = run.metrics()
     evals = [r for r in records if r["kind"] == "eval"]
     st.subheader("Health", divider="gray")
     show_findings(diagnose(records, status))
