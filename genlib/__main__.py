@@ -241,15 +241,12 @@ def _resolve_run(text: str):
 
 
 def cmd_sample(args) -> None:
+    from .explore import load_run_model
     from .images import make_grid, save_png
-    from .models import load_model
 
     run = _resolve_run(args.run)
-    for candidate in (run.model_dir / "model.keras", run.checkpoint_path):
-        if candidate.is_file():
-            model = load_model(candidate)
-            break
-    else:
+    model = load_run_model(run)
+    if model is None:
         raise GenlibError(f"run {run.id} has no saved model yet (no checkpoint)")
     if not 1 <= args.n <= 1024:
         raise GenlibError(f"--n must be between 1 and 1024, got {args.n}")

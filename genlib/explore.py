@@ -22,10 +22,8 @@ def load_run_model(run: Run):
     """The final model if the run finished, else its last checkpoint; None before epoch 1."""
     from .models import load_model
 
-    for path in (run.model_dir / "model.keras", run.checkpoint_path):
-        if path.is_file():
-            return load_model(path)
-    return None
+    path = run.trained_model_path()
+    return load_model(path) if path else None
 
 
 def interpolate(model, seed_a: int, seed_b: int, steps: int = 10, label: int | None = None) -> np.ndarray:

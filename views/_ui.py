@@ -144,10 +144,14 @@ def run_model(run_id: str, _stamp: float):
     return load_run_model(job_manager().store.get(run_id))
 
 
+def model_stamp(run) -> float:
+    """When the run's model file last changed (0 before epoch 1): the key for cached results."""
+    path = run.trained_model_path()
+    return path.stat().st_mtime if path else 0.0
+
+
 def model_for(run) -> object | None:
-    path = run.model_dir / "model.keras"
-    path = path if path.is_file() else run.checkpoint_path
-    return run_model(run.id, path.stat().st_mtime if path.is_file() else 0.0)
+    return run_model(run.id, model_stamp(run))
 
 
 def metric_text(key: str, value, scores: dict | None = None) -> str:

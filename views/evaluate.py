@@ -15,6 +15,7 @@ from views._ui import (
     job_manager,
     metric_bars,
     metric_text,
+    model_stamp,
     show_grid,
 )
 
@@ -25,7 +26,7 @@ st.caption(
     "data is scored the same way: that row is the ceiling."
 )
 store = job_manager().store
-runs = [r for r in store.list() if (r.model_dir / "model.keras").is_file() or r.checkpoint_path.is_file()]
+runs = [r for r in store.list() if r.trained_model_path()]
 if not runs:
     st.info("No trained runs yet: train one on the Train page.", icon=":material/info:")
     st.stop()
@@ -97,8 +98,7 @@ st.caption(
 )
 pick = st.selectbox("Run", [r["run_id"] for r in results], key="nn_run")
 run = store.get(pick)
-stamp = next((p.stat().st_mtime for p in (run.model_dir / "model.keras", run.checkpoint_path) if p.is_file()), 0.0)
-fakes, neighbours, dist, typical = closest_pairs(pick, stamp, run.read_config()["train"]["dataset"])
+fakes, neighbours, dist, typical = closest_pairs(pick, model_stamp(run), run.read_config()["train"]["dataset"])
 show_grid(make_grid(np.concatenate([fakes, neighbours]), ncols=8))
 st.caption(
     "Pixel distances: " + ", ".join(f"{d:.2f}" for d in dist) + f" (real held-out images: median {typical:.2f})."

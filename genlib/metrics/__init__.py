@@ -74,9 +74,8 @@ def evaluate_run(run, n: int = 10_000, report=print, force: bool = False, incept
     from ..explore import load_run_model
 
     cfg = run.read_config()
-    model_path = run.model_dir / "model.keras"
-    model_path = model_path if model_path.is_file() else run.checkpoint_path
-    if not model_path.is_file():
+    model_path = run.trained_model_path()
+    if model_path is None:
         raise GenlibError(f"run {run.id} has no trained model yet (no epoch finished)")
     ev = get_evaluator(cfg["train"]["dataset"], report=report)
     stamp = model_path.stat().st_mtime

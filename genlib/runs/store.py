@@ -43,6 +43,13 @@ class Run:
     model_dir = property(lambda self: self.path / "model")
     log_path = property(lambda self: self.path / "log.txt")
 
+    def trained_model_path(self) -> Path | None:
+        """The final model if the run finished, else its last checkpoint; None before epoch 1."""
+        for path in (self.model_dir / "model.keras", self.checkpoint_path):
+            if path.is_file():
+                return path
+        return None
+
     def exists(self) -> bool:
         return self.config_path.is_file()
 
