@@ -11,22 +11,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import keras
+import numpy as np
 from keras import ops
 
 from ..config import param
 from .base import Batch, GenerativeModel, ModelConfig, Phase
+from .blocks import recompute_batchnorm_statistics
 
 
 @dataclass(frozen=True)
 class AdversarialConfig(ModelConfig):
     """Fields every GAN family has."""
 
-    # An exponential moving average of the generator's weights samples better than the
-    # last weights (Yazici et al. 2019, arXiv:1806.04498). 0.999 averages over ~1,000
-    # steps; measured on MNIST it is what lifts a 5-minute DCGAN past 70% of the
-    # real-data Inception Score (docs/BENCHMARKS.md). Off (0) matches the tutorials.
+    # An exponential moving average of the generator's weights often samples better than
+    # the last weights (Yazici et al. 2019, arXiv:1806.04498); 0.999 averages over ~1,000
+    # steps. It pays off in long runs: on MNIST it did not help a 5-minute DCGAN and
+    # hurt a 60-second one (docs/BENCHMARKS.md). Off (0) matches the tutorials.
     ema: float = param(
         0.0, "Sample from a moving average of the generator's weights with this decay (0 = off).", low=0.0, high=0.9999
+    )
+    # One-sided label smoothing (Salimans et al. 2016, arXiv:1606.03498): D aims at
+    # 1 - s for real images, so it stays less sure of itself and G keeps a gradient.
+    label_smoothing: float = param(
+        0.0, "Discriminator's target for real images is 1 minus this (0 = off; 0.1 is common).", low=0.0, high=0.5
+    )
+    # Two time-scale update rule (Heusel et al. 2017, arXiv:1706.08500): a faster D.
+    d_learning_rate: float = param(
+        0.0, "Discriminator's Adam learning rate (0 = the same as learning_rate).", low=0.0, high=1e-1
     )
 
 
@@ -47,7 +58,7 @@ class AdversarialModel(GenerativeModel):
     def make_optimizers(self) -> None:
         """Optimizers, and the averaged generator when ``ema`` is on; called once the networks exist."""
         cfg = self.config
-        self.d_optimizer = keras.optimizers.Adam(cfg.learning_rate, beta_1=cfg.beta_1)
+        self.d_optimizer = keras.optimizers.Adam(cfg.d_learning_rate or cfg.learning_rate, beta_1=cfg.beta_1)
         self.g_optimizer = keras.optimizers.Adam(cfg.learning_rate, beta_1=cfg.beta_1)
         self.ema_generator = None
         if cfg.ema:
@@ -59,6 +70,15 @@ class AdversarialModel(GenerativeModel):
         decay = self.config.ema
         for avg, w in zip(self.ema_generator.weights, self.generator.weights, strict=True):
             avg.assign(decay * avg + (1.0 - decay) * w)
+
+    def prepare_sampling(self) -> None:
+        """Give the averaged generator BatchNorm statistics that match its averaged weights."""
+        if self.ema_generator is None:
+            return
+        n = 2048
+        z = np.random.default_rng(0).standard_normal((n, self.config.latent_dim)).astype("float32")
+        labels = (np.arange(n) % max(self.config.num_classes, 1)).astype("int32")
+        recompute_batchnorm_statistics(self.ema_generator, self.generator_inputs(z, labels))
 
     @property
     def sampling_network(self) -> keras.Model:
@@ -87,7 +107,7 @@ class AdversarialModel(GenerativeModel):
     def discriminator_loss(self, batch: Batch):
         real = self._logits(batch["images"], batch)
         fake = self._logits(ops.stop_gradient(self._fake(batch)), batch)
-        loss = bce_with_logits(real, 1.0) + bce_with_logits(fake, 0.0)
+        loss = bce_with_logits(real, 1.0 - self.config.label_smoothing) + bce_with_logits(fake, 0.0)
         logs = {"d_loss": loss, "d_real": ops.mean(ops.sigmoid(real)), "d_fake": ops.mean(ops.sigmoid(fake))}
         return loss, logs
 

@@ -115,6 +115,9 @@ class GenerativeModel(keras.Model):
         """Images in the model's range from latent vectors (and labels if conditional)."""
         raise NotImplementedError
 
+    def prepare_sampling(self) -> None:
+        """Bring whatever sampling uses up to date; the trainer calls it before each epoch's grid and checkpoint."""
+
     # -- shared behaviour ----------------------------------------------
     @property
     def sampling_network(self) -> keras.Model:

@@ -84,3 +84,24 @@ def network_table(model: keras.Model) -> dict:
             }
         )
     return {"name": model.name, "layers": rows, "params": int(model.count_params())}
+
+
+def recompute_batchnorm_statistics(network: keras.Model, inputs) -> int:
+    """Set every BatchNorm layer's moving mean and variance to the statistics of ``inputs``.
+
+    Sampling uses the moving statistics (``training=False``). For a network whose
+    weights are an average of past weights (``ema``), the averaged statistics
+    do not describe what the averaged weights compute, so they are measured
+    afresh on one large batch ("standing statistics", Brock et al. 2018,
+    arXiv:1809.11096). Returns the number of layers updated.
+    """
+    norms = [layer for layer in network.layers if isinstance(layer, layers.BatchNormalization)]
+    if not norms:
+        return 0
+    probe = keras.Model(network.input, [layer.input for layer in norms])
+    outputs = probe(inputs, training=True)  # earlier layers normalise with this batch's statistics
+    for layer, x in zip(norms, outputs if isinstance(outputs, (list, tuple)) else [outputs], strict=True):
+        axes = [a for a in range(len(x.shape)) if a != layer.axis % len(x.shape)]
+        layer.moving_mean.assign(keras.ops.mean(x, axis=axes))
+        layer.moving_variance.assign(keras.ops.var(x, axis=axes))
+    return len(norms)

@@ -265,6 +265,7 @@ class Trainer:
         )
 
     def _end_epoch(self, model, epoch: int, record: dict) -> None:
+        model.prepare_sampling()
         images, ncols = model.sample_grid(self.train_cfg.seed)
         save_png(make_grid(images, ncols), self.run.sample_path(epoch))
         model.trained_epochs.assign(epoch)

@@ -1,10 +1,11 @@
 """Every registered family: building, training, generation, saving. Parametrised over the registry."""
 
+import keras
 import numpy as np
 import pytest
 
 from genlib.models import create_model, get_family, list_families, load_model, make_config
-from genlib.models.blocks import upsample_plan
+from genlib.models.blocks import recompute_batchnorm_statistics, upsample_plan
 from genlib.training.backends import backend
 
 FAMILIES = list_families()
@@ -164,3 +165,55 @@ def test_weight_average_trails_the_generator_samples_and_saves(family, tmp_path)
 def test_sample_std_scales_the_latents_only_when_sampling():
     model = small_model("gan", sample_std=0.5)
     assert np.allclose(model.sample_latents(4, 1), 0.5 * small_model("gan").sample_latents(4, 1))
+
+
+@pytest.mark.parametrize("family", ["gan", "dcgan", "cgan"])
+def test_label_smoothing_lowers_the_real_target_of_the_discriminator(family, monkeypatch):
+    plain, smooth = small_model(family), small_model(family, label_smoothing=0.1)
+    smooth.discriminator.set_weights(plain.discriminator.get_weights())
+    rng = np.random.default_rng(0)
+    fake = keras.ops.convert_to_tensor(rng.uniform(-1, 1, (8, *SHAPE)).astype("float32"))
+    for model in (plain, smooth):  # the same fake images for both; the loss is what is compared
+        monkeypatch.setattr(model, "_fake", lambda batch: fake)
+    images = rng.uniform(-1, 1, (8, *SHAPE)).astype("float32")
+    batch = {"images": keras.ops.convert_to_tensor(images), "labels": keras.ops.arange(8, dtype="int32") % 4}
+    real_logits = np.asarray(plain._logits(batch["images"], batch))
+    # BCE(l, t) = max(l, 0) - l t + log(1 + e^-|l|): lowering t by 0.1 adds 0.1 * mean(l).
+    gap = float(smooth.discriminator_loss(batch)[0]) - float(plain.discriminator_loss(batch)[0])
+    assert gap == pytest.approx(0.1 * real_logits.mean(), abs=1e-5)
+
+
+def test_discriminator_can_learn_faster_than_the_generator():
+    model = small_model("dcgan", learning_rate=1e-4, d_learning_rate=4e-4)
+    assert float(model.d_optimizer.learning_rate) == pytest.approx(4e-4)
+    assert float(model.g_optimizer.learning_rate) == pytest.approx(1e-4)
+    same = small_model("dcgan", learning_rate=1e-4)
+    assert float(same.d_optimizer.learning_rate) == pytest.approx(1e-4)
+
+
+def test_recomputed_batchnorm_statistics_make_inference_match_the_batch():
+    model = small_model("dcgan")
+    net = model.generator
+    z = np.random.default_rng(1).standard_normal((256, model.config.latent_dim)).astype("float32")
+    batch_mode = np.asarray(net(z, training=True))
+    assert not np.allclose(np.asarray(net(z, training=False)), batch_mode, atol=1e-3)  # fresh layers: mean 0, var 1
+    assert recompute_batchnorm_statistics(net, z) == 2  # the seed map's and the one upsampling's
+    assert np.allclose(np.asarray(net(z, training=False)), batch_mode, atol=1e-4)
+    assert recompute_batchnorm_statistics(small_model("gan").generator, z) == 0  # seed-001 has none
+
+
+@pytest.mark.parametrize("family", ["dcgan", "cgan"])
+def test_averaged_generator_samples_with_statistics_of_its_own_weights(family):
+    model = small_model(family, ema=0.9)
+    step = backend().compile_step(model, jit_compile=False)
+    rng = np.random.default_rng(0)
+    images = rng.uniform(-1, 1, (32, *SHAPE)).astype("float32")
+    for _ in range(5):
+        step(images, np.arange(32, dtype="int32") % 4, np.arange(32, dtype="int32"))
+    z = rng.standard_normal((1024, model.config.latent_dim)).astype("float32")
+    inputs = model.generator_inputs(z, np.arange(1024, dtype="int32") % 4)
+    gap = lambda: np.abs(np.asarray(model.ema_generator(inputs, training=False)) - batch_mode).mean()  # noqa: E731
+    batch_mode = np.asarray(model.ema_generator(inputs, training=True))
+    before = gap()
+    model.prepare_sampling()  # statistics from its own (other) latents
+    assert gap() < before / 5
