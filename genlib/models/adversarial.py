@@ -25,7 +25,7 @@ class AdversarialConfig(ModelConfig):
 
     # An exponential moving average of the generator's weights often samples better than
     # the last weights (Yazici et al. 2019, arXiv:1806.04498); 0.999 averages over ~1,000
-    # steps. It pays off in long runs: on MNIST it did not help a 5-minute DCGAN and
+    # steps. It pays off in long runs: on MNIST it added a little to a 5-minute DCGAN and
     # hurt a 60-second one (docs/BENCHMARKS.md). Off (0) matches the tutorials.
     ema: float = param(
         0.0, "Sample from a moving average of the generator's weights with this decay (0 = off).", low=0.0, high=0.9999
