@@ -212,8 +212,11 @@ def test_averaged_generator_samples_with_statistics_of_its_own_weights(family):
         step(images, np.arange(32, dtype="int32") % 4, np.arange(32, dtype="int32"))
     z = rng.standard_normal((1024, model.config.latent_dim)).astype("float32")
     inputs = model.generator_inputs(z, np.arange(1024, dtype="int32") % 4)
-    gap = lambda: np.abs(np.asarray(model.ema_generator(inputs, training=False)) - batch_mode).mean()  # noqa: E731
     batch_mode = np.asarray(model.ema_generator(inputs, training=True))
+
+    def gap():
+        return np.abs(np.asarray(model.ema_generator(inputs, training=False)) - batch_mode).mean()
+
     before = gap()
     model.prepare_sampling()  # statistics from its own (other) latents
     assert gap() < before / 5
