@@ -87,8 +87,8 @@ def _discriminator_winning(steps: list[dict]) -> list[Finding]:
             "The discriminator is winning",
             f"D(G(z)) has been below {D_WINNING_BELOW} for the last {run} logged steps (now "
             f"{steps[-1]['d_fake']:.3f}): D rejects nearly every sample, so the generator gets little gradient.",
-            "Give D less of an edge: lower its learning rate, add label smoothing or dropout in D, "
-            "or make the generator larger.",
+            "Give D less of an edge: a lower d_learning_rate, label_smoothing=0.1 or some d_dropout, "
+            "or a larger generator.",
         )
     ]
 

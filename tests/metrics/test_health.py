@@ -18,7 +18,7 @@ def test_discriminator_winning_needs_a_sustained_streak():
     assert diagnose(healthy + steps(9, d_loss=0.1, g_loss=6.0, d_fake=0.01))[0].level == "ok"
     finding = diagnose(healthy + steps(12, d_loss=0.1, g_loss=4.0, d_fake=0.01))[0]
     assert finding.level == "warning" and finding.title == "The discriminator is winning"
-    assert "last 12 logged steps" in finding.detail and "learning rate" in finding.advice
+    assert "last 12 logged steps" in finding.detail and "d_learning_rate" in finding.advice
 
 
 def test_divergence_from_status_nan_and_exploding_loss():
