@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.browser import chromium, served_app, wait_for  # noqa: E402
+from tests.e2e.browser import chromium, run_genlib, served_app, wait_for  # noqa: E402
 
 
 def run_dirs(home: Path) -> set[Path]:
@@ -89,7 +88,7 @@ def from_app(home: Path, profile: Path, epochs: int) -> tuple[tuple[float, float
 
 def from_cli(home: Path, train: dict) -> tuple[float, float]:
     before = run_dirs(home)
-    cmd = [sys.executable, "-m", "genlib", "train"]
+    args = ["train"]
     for flag, key in (
         ("--dataset", "dataset"),
         ("--family", "family"),
@@ -98,15 +97,8 @@ def from_cli(home: Path, train: dict) -> tuple[float, float]:
         ("--batch-size", "batch_size"),
         ("--seed", "seed"),
     ):
-        cmd += [flag, str(train[key])]
-    subprocess.run(
-        cmd,
-        cwd=ROOT,
-        check=True,
-        env={"GENLAB_HOME": str(home), "PATH": "/usr/bin:/bin"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+        args += [flag, str(train[key])]
+    run_genlib(home, *args)
     (run_dir,) = run_dirs(home) - before
     return rates(run_dir)
 

@@ -5,7 +5,6 @@
 Uses a throwaway workspace with one short MLP GAN run on digits.
 """
 
-import subprocess
 import sys
 import tempfile
 import time
@@ -14,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.browser import chromium, served_app, wait_for  # noqa: E402
+from tests.e2e.browser import chromium, run_genlib, served_app, wait_for  # noqa: E402
 
 PAGES = ["data", "model", "train", "gallery", "runs", "evaluate"]
 
@@ -24,22 +23,9 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
-        env_cmd = [sys.executable, "-m", "genlib", "train", "--dataset", "digits", "--family", "gan", "--epochs", "40"]
-        subprocess.run(
-            env_cmd,
-            cwd=ROOT,
-            check=True,
-            env={"GENLAB_HOME": str(home), "PATH": "/usr/bin:/bin"},
-            stdout=subprocess.DEVNULL,
-        )
+        run_genlib(home, "train", "--dataset", "digits", "--family", "gan", "--epochs", "40")
         run_id = next((home / "runs").iterdir()).name
-        subprocess.run(
-            [sys.executable, "-m", "genlib", "eval", run_id, "--n", "2000"],
-            cwd=ROOT,
-            check=True,
-            env={"GENLAB_HOME": str(home), "PATH": "/usr/bin:/bin"},
-            stdout=subprocess.DEVNULL,
-        )
+        run_genlib(home, "eval", run_id, "--n", "2000")
         with served_app(home) as url, chromium(Path(tmp) / "profile", 1400, 1100) as driver:
             for page in PAGES:
                 driver.get(f"{url}/{page}")

@@ -22,6 +22,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def run_genlib(home: Path, *args: str) -> None:
+    """`python -m genlib ARGS` in the workspace ``home``; its output is shown only if it fails."""
+    cmd = [sys.executable, "-m", "genlib", *args]
+    env = {"GENLAB_HOME": str(home), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+
+
 @contextlib.contextmanager
 def served_app(home: Path, timeout: float = 90.0):
     """Run `streamlit run app.py` on a free local port; yield its URL."""
