@@ -19,6 +19,12 @@ D_WINNING_STEPS = 10
 EXPLODE_FACTOR, EXPLODE_FLOOR = 5.0, 10.0  # a GAN g_loss of 3-8 is common while D leads
 COVERAGE_DROP = 0.2  # coverage falling this far below its best means classes were lost
 LOW_COVERAGE = 0.5
+# Recall under LOW_RECALL, at most RECALL_FALL of its best and RECALL_DROP below it: the
+# samples are narrowing.
+# A cgan (`fast`, batch 32) on the MNIST test set went 0.39 -> 0.14 by epoch 6 with every
+# class drawn and precision near 0.7, then on to 0.00 with FID 27 -> 89 and two digits
+# lost by epoch 19, each grid row one repeated digit. Healthy runs' recall rises to 0.8+.
+LOW_RECALL, RECALL_FALL, RECALL_DROP = 0.25, 0.6, 0.1
 
 
 @dataclass(frozen=True)
@@ -34,12 +40,22 @@ def diagnose(records: list[dict], status: dict | None = None) -> list[Finding]:
     status = status or {}
     steps = [r for r in records if r.get("kind") == "step"]
     evals = [r for r in records if r.get("kind") == "eval"]
-    findings = [*_divergence(steps, status), *_discriminator_winning(steps), *_mode_collapse(evals)]
+    findings = [
+        *_divergence(steps, status),
+        *_discriminator_winning(steps),
+        *(_mode_collapse(evals) or _losing_variety(evals)),
+    ]
     if findings:
         return sorted(findings, key=lambda f: f.level != "error")
     if not steps:
         return [Finding("ok", "Nothing to check yet", "The checks start once the first steps are logged.")]
-    return [Finding("ok", "No problems detected", "Losses are finite and stable and no class has been lost.")]
+    return [
+        Finding(
+            "ok",
+            "No problems detected",
+            "Losses are finite and stable, no class has been lost and variety is not falling.",
+        )
+    ]
 
 
 def _divergence(steps: list[dict], status: dict) -> list[Finding]:
@@ -101,8 +117,8 @@ def _mode_collapse(evals: list[dict]) -> list[Finding]:
     k = len(counts) or None
     covered = f"{round(last['coverage'] * k)}/{k} classes" if k else f"{last['coverage']:.0%} of the classes"
     advice = (
-        "Go back to an earlier checkpoint, lower the learning rate, or try another seed; "
-        "a conditional model (cgan) cannot drop classes this way."
+        "Lower the learning rate, train for fewer epochs or try another seed. A conditional model (cgan) "
+        "is told which class to draw, which makes this rarer."
     )
     if last["coverage"] <= best["coverage"] - COVERAGE_DROP:
         return [
@@ -124,3 +140,24 @@ def _mode_collapse(evals: list[dict]) -> list[Finding]:
             )
         ]
     return []
+
+
+def _losing_variety(evals: list[dict]) -> list[Finding]:
+    """Recall falling while classes stay covered: collapse inside the classes."""
+    if not evals or "recall" not in evals[-1]:
+        return []
+    last, best = evals[-1], max(evals, key=lambda r: r.get("recall", 0))
+    r, top = last["recall"], best["recall"]
+    if not (r < LOW_RECALL and r <= RECALL_FALL * top and r <= top - RECALL_DROP):
+        return []
+    return [
+        Finding(
+            "warning",
+            "Mode collapse: samples are losing variety",
+            f"At epoch {last['epoch']} recall is {last['recall']:.2f}, down from {best['recall']:.2f} at epoch "
+            f"{best['epoch']}, with precision {last.get('precision', float('nan')):.2f}: the samples still look "
+            "real but cover less and less of the real data's variety. Look for near-identical samples in the grid.",
+            f"In the runs measured it only got worse with more epochs: train again for about {best['epoch']} "
+            "epochs, or with a lower learning rate or another seed.",
+        )
+    ]

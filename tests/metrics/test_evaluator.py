@@ -88,3 +88,17 @@ def test_health_panel_flags_a_collapsed_generator(ev):
     only = diagnose(records[1:])
     assert "few classes" in only[0].title
     assert diagnose(records[:1])[0].level == "ok"
+
+
+def test_health_panel_flags_samples_that_lose_variety_within_their_classes(ev):
+    ds = load_dataset("digits")
+    held_out = ds.images[ev.held_out]
+    varied = ev.score(held_out, nn_samples=0)
+    # Per class, the image the evaluator is surest of, repeated: every class is drawn, with no variety inside it.
+    probs = ev.features_and_probs(held_out)[1]
+    one_each = held_out[probs.argmax(0)]
+    narrow = ev.score(np.repeat(one_each, 100, axis=0), nn_samples=0)
+    assert narrow["coverage"] == 1.0 and narrow["precision"] > 0.5 and narrow["recall"] < 0.1
+    records = [{"kind": "eval", "epoch": 5, **varied}, {"kind": "eval", "epoch": 10, **narrow}]
+    (finding,) = diagnose(records)
+    assert finding.title == "Mode collapse: samples are losing variety" and "at epoch 5" in finding.detail

@@ -29,3 +29,23 @@ def test_divergence_from_status_nan_and_exploding_loss():
     exploding = diagnose(steps(90, loss=2.0) + steps(10, loss=40.0))[0]
     assert exploding.title == "Loss is exploding" and "20x" in exploding.detail
     assert diagnose(steps(90, loss=2.0) + steps(10, loss=4.0))[0].level == "ok"  # doubling is not exploding
+
+
+def evals(*recalls, coverage=1.0):
+    return [
+        {"kind": "eval", "epoch": i + 1, "recall": r, "precision": 0.7, "coverage": coverage}
+        for i, r in enumerate(recalls)
+    ]
+
+
+def test_falling_recall_with_every_class_covered_is_flagged_as_losing_variety():
+    # The recall curve of a one-minute cgan on MNIST (eval every epoch).
+    (finding,) = diagnose(evals(0.14, 0.39, 0.34, 0.23, 0.18))
+    assert finding.level == "warning" and finding.title == "Mode collapse: samples are losing variety"
+    assert "recall is 0.18, down from 0.39 at epoch 2" in finding.detail
+    assert diagnose(evals(0.01, 0.37, 0.58, 0.71))[0].level == "ok"  # a healthy run's rising recall
+    assert diagnose(evals(0.01, 0.14))[0].level == "ok"  # low but still rising: too early to tell
+    assert diagnose(evals(0.9, 0.5))[0].level == "ok"  # fell, but still plenty of variety
+    assert diagnose(evals(0.0, 0.02, 0.0))[0].level == "ok"  # never had variety: nothing was lost
+    lost_classes = diagnose(evals(0.39, 0.1, coverage=0.3))
+    assert [f.title for f in lost_classes] == ["Mode collapse: few classes produced"]  # the worse finding only
