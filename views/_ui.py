@@ -171,14 +171,16 @@ def quality_figures(evals: list[dict], baseline: dict | None = None):
     import plotly.graph_objects as go
 
     epochs = [r["epoch"] for r in evals]
-    layout = dict(height=260, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="epoch", legend=dict(orientation="h"))
+    layout = dict(
+        height=280, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="epoch", legend=dict(orientation="h", y=-0.3)
+    )
     fid = go.Figure(layout=layout)
     fid.add_scatter(x=epochs, y=[r["fid"] for r in evals], mode="lines+markers", name="FID")
-    fid.update_layout(title="FID (evaluator) — lower is better")
+    fid.update_layout(title="FID (evaluator) ↓ lower is better")
     shares = go.Figure(layout=layout)
     for key in ("coverage", "precision", "recall"):
         shares.add_scatter(x=epochs, y=[r.get(key) for r in evals], mode="lines+markers", name=key)
-    shares.update_layout(title="coverage, precision, recall — higher is better", yaxis_range=[0, 1.05])
+    shares.update_layout(title="coverage, precision, recall ↑", yaxis_range=[0, 1.05])
     if baseline:
         fid.add_hline(y=baseline["fid"], line_dash="dash", annotation_text="real data")
     return fid, shares

@@ -157,7 +157,16 @@ def _losing_variety(evals: list[dict]) -> list[Finding]:
             f"At epoch {last['epoch']} recall is {last['recall']:.2f}, down from {best['recall']:.2f} at epoch "
             f"{best['epoch']}, with precision {last.get('precision', float('nan')):.2f}: the samples still look "
             "real but cover less and less of the real data's variety. Look for near-identical samples in the grid.",
-            f"In the runs measured it only got worse with more epochs: train again for about {best['epoch']} "
-            "epochs, or with a lower learning rate or another seed.",
+            f"In the runs measured it only got worse with more epochs. {_shorter_run(evals)}"
+            "Or try a lower learning rate or another seed.",
         )
     ]
+
+
+def _shorter_run(evals: list[dict]) -> str:
+    """Advice to stop where FID was lowest, when evaluations logged it."""
+    scored = [r for r in evals if isinstance(r.get("fid"), (int, float)) and math.isfinite(r["fid"])]
+    if not scored:
+        return ""
+    best = min(scored, key=lambda r: r["fid"])
+    return f"FID was lowest at epoch {best['epoch']} ({best['fid']:.1f}): train again for about that many epochs. "

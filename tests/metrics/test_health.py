@@ -43,6 +43,11 @@ def test_falling_recall_with_every_class_covered_is_flagged_as_losing_variety():
     (finding,) = diagnose(evals(0.14, 0.39, 0.34, 0.23, 0.18))
     assert finding.level == "warning" and finding.title == "Mode collapse: samples are losing variety"
     assert "recall is 0.18, down from 0.39 at epoch 2" in finding.detail
+    with_fid = [
+        {**r, "fid": fid} for r, fid in zip(evals(0.14, 0.39, 0.34, 0.23, 0.18), (94, 68, 55, 30, 27), strict=True)
+    ]
+    with_fid[3]["fid"] = 26.5
+    assert "FID was lowest at epoch 4 (26.5)" in diagnose(with_fid)[0].advice
     assert diagnose(evals(0.01, 0.37, 0.58, 0.71))[0].level == "ok"  # a healthy run's rising recall
     assert diagnose(evals(0.01, 0.14))[0].level == "ok"  # low but still rising: too early to tell
     assert diagnose(evals(0.9, 0.5))[0].level == "ok"  # fell, but still plenty of variety
