@@ -117,8 +117,8 @@ def _mode_collapse(evals: list[dict]) -> list[Finding]:
     k = len(counts) or None
     covered = f"{round(last['coverage'] * k)}/{k} classes" if k else f"{last['coverage']:.0%} of the classes"
     advice = (
-        "Lower the learning rate, train for fewer epochs or try another seed. A conditional model (cgan) "
-        "is told which class to draw, which makes this rarer."
+        "Lower the learning rate, train for fewer epochs or try another seed; or try a conditional model "
+        "(cgan), which is told which class to draw."
     )
     if last["coverage"] <= best["coverage"] - COVERAGE_DROP:
         return [
