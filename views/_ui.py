@@ -95,6 +95,10 @@ def run_picker(key: str, label: str = "Run") -> str | None:
     return choice
 
 
+# Curves over training (losses, quality): the legend sits below the x-axis title.
+CURVE_LAYOUT = dict(height=280, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=-0.3))
+
+
 def loss_figures(records: list[dict], loss_names: tuple[str, ...]):
     """Plotly figures: losses by step, and the discriminator's outputs where logged."""
     import plotly.graph_objects as go
@@ -115,13 +119,7 @@ def loss_figures(records: list[dict], loss_names: tuple[str, ...]):
                 customdata=[r["epoch"] for r in records],
                 hovertemplate="epoch %{customdata}<br>%{y:.4f}",
             )
-        fig.update_layout(
-            height=280,
-            margin=dict(l=10, r=10, t=30, b=10),
-            title=title,
-            xaxis_title="step",
-            legend=dict(orientation="h", y=-0.3),
-        )
+        fig.update_layout(CURVE_LAYOUT, title=title, xaxis_title="step")
         figures.append(fig)
     return figures
 
@@ -171,9 +169,7 @@ def quality_figures(evals: list[dict], baseline: dict | None = None):
     import plotly.graph_objects as go
 
     epochs = [r["epoch"] for r in evals]
-    layout = dict(
-        height=280, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="epoch", legend=dict(orientation="h", y=-0.3)
-    )
+    layout = dict(CURVE_LAYOUT, xaxis_title="epoch")
     fid = go.Figure(layout=layout)
     fid.add_scatter(x=epochs, y=[r["fid"] for r in evals], mode="lines+markers", name="FID")
     fid.update_layout(title="FID (evaluator) ↓ lower is better")

@@ -154,7 +154,7 @@ def _losing_variety(evals: list[dict]) -> list[Finding]:
         Finding(
             "warning",
             "Mode collapse: samples are losing variety",
-            f"At epoch {last['epoch']} recall is {last['recall']:.2f}, down from {best['recall']:.2f} at epoch "
+            f"At epoch {last['epoch']} recall is {r:.2f}, down from {top:.2f} at epoch "
             f"{best['epoch']}, with precision {last.get('precision', float('nan')):.2f}: the samples still look "
             "real but cover less and less of the real data's variety. Look for near-identical samples in the grid.",
             f"In the runs measured it only got worse with more epochs. {_shorter_run(evals)}"
