@@ -1,10 +1,12 @@
 """GenLab: streamlit run app.py
 
-The router only: the page list, navigation and the shared sidebar.
+The router only: the page list, navigation, the shared sidebar, the URL kept in
+step with the session's choices, and a guard that turns any error into a message.
 """
 
 import streamlit as st
 
+from views._state import guarded, show_flashes, sync_url
 from views._ui import keep_keras_state_between_runs, sidebar
 
 keep_keras_state_between_runs()
@@ -19,5 +21,9 @@ pages = [
     st.Page("views/runs.py", title="Runs", icon=":material/history:"),
 ]
 pg = st.navigation(pages)
-sidebar()
-pg.run()
+with guarded():
+    sync_url()
+    sidebar()
+show_flashes()
+with guarded():
+    pg.run()

@@ -1,11 +1,12 @@
 """Command line: python -m genlib {datasets,models,import,train,sample,eval,runs,bench}.
 
-    python -m genlib datasets
+    python -m genlib datasets [--delete NAME]
     python -m genlib import t10k-images-idx3-ubyte.gz --name mnist-test
     python -m genlib train --dataset mnist-test --family dcgan --epochs 3
     python -m genlib sample RUN --n 64 --out grid.png
     python -m genlib eval RUN [RUN ...]
     python -m genlib bench
+    python -m genlib speed config.json
 
 User mistakes print one line ("error: ...") and exit with status 2.
 """
@@ -40,14 +41,16 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-_NEEDS_KERAS = {"train", "sample", "bench", "models", "eval"}
+_NEEDS_KERAS = {"train", "sample", "bench", "models", "eval", "speed"}
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m genlib", description="GenLab's generative model library.")
     sub = p.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("datasets", help="list datasets").set_defaults(func=cmd_datasets)
+    d = sub.add_parser("datasets", help="list datasets, or delete an imported one")
+    d.add_argument("--delete", metavar="NAME", help="delete the imported dataset NAME")
+    d.set_defaults(func=cmd_datasets)
     m = sub.add_parser("models", help="list model families, presets and config fields")
     m.add_argument("family", nargs="?", help="show one family's fields")
     m.set_defaults(func=cmd_models)
@@ -55,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     i = sub.add_parser("import", help="import IDX / .npz / .npy / .zip as a named dataset")
     i.add_argument("path")
     i.add_argument("--name", required=True)
-    i.add_argument("--labels", help="IDX labels file, if not beside the images file")
+    i.add_argument("--labels", help="labels file (IDX, .npy or .npz), for sets shipped as images + labels files")
     i.add_argument("--overwrite", action="store_true")
     i.set_defaults(func=cmd_import)
 
@@ -92,6 +95,10 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--inception", action="store_true", help="add standard FID (InceptionV3; needs a network)")
     e.set_defaults(func=cmd_eval)
 
+    sp = sub.add_parser("speed", help="measure seconds per epoch of a run config on this machine (JSON)")
+    sp.add_argument("config", help="a config.json (train + model), as runs store it")
+    sp.set_defaults(func=cmd_speed)
+
     r = sub.add_parser("runs", help="list runs")
     r.set_defaults(func=cmd_runs)
 
@@ -103,7 +110,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_datasets(args) -> None:
-    from .data import list_datasets
+    from .data import delete_dataset, list_datasets
+
+    if args.delete:
+        delete_dataset(args.delete)
+        print(f"deleted dataset {args.delete}")
+        return
 
     for d in list_datasets():
         print(f"{d.name:16} {'built-in' if d.builtin else 'imported':9} {d.description}")
@@ -253,6 +265,22 @@ def cmd_sample(args) -> None:
     images = model.generate(args.n, seed=args.seed)
     save_png(make_grid(images, ncols=min(8, args.n)), args.out)
     print(f"wrote {args.n} samples from {run.id} (epoch {int(model.trained_epochs.numpy())}) to {args.out}")
+
+
+def cmd_speed(args) -> None:
+    import json
+
+    from .io import read_json
+    from .training.speed import measure
+
+    path = Path(args.config)
+    if not path.is_file():
+        raise GenlibError(f"no such file: {path}")
+    try:
+        config = read_json(path)
+    except ValueError as exc:
+        raise GenlibError(f"{path.name} is not JSON ({exc})") from None
+    print(json.dumps(measure(config)))
 
 
 def cmd_runs(args) -> None:

@@ -42,6 +42,25 @@ def param(
     return field(default=default, metadata=meta)
 
 
+# How each field type is described to people ("latent_dim must be a whole number").
+KIND_TEXT = {
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true or false",
+    "str": "text",
+    "tuple[int]": "whole numbers separated by commas (e.g. 256, 512)",
+}
+# Words in field names spelled out for labels: d_learning_rate -> "Discriminator learning rate".
+_LABEL_WORDS = {"d": "discriminator", "g": "generator", "lr": "learning rate", "dim": "size", "ema": "EMA"}
+
+
+def field_label(name: str) -> str:
+    """A readable label for a field name: ``d_learning_rate`` -> "Discriminator learning rate"."""
+    words = [_LABEL_WORDS.get(w, w) for w in name.split("_")]
+    text = " ".join(words).replace("beta 1", "beta₁").replace("time budget s", "time budget (s)")
+    return text[:1].upper() + text[1:]
+
+
 def _fmt(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
@@ -74,7 +93,8 @@ class BaseConfig:
         unknown = sorted(set(data) - known)
         if unknown:
             raise ConfigError(
-                f"unknown field {unknown[0]!r} for {cls.__name__}; known fields: {', '.join(sorted(known))}"
+                f"unknown field {unknown[0]!r} for {cls.__name__}; known fields: {', '.join(sorted(known))}",
+                field=unknown[0],
             )
         return cls(**data)
 
@@ -101,7 +121,7 @@ class BaseConfig:
         hints = typing.get_type_hints(cls)
         if name not in hints or name not in {f.name for f in dataclasses.fields(cls)}:
             known = ", ".join(f.name for f in dataclasses.fields(cls))
-            raise ConfigError(f"unknown field {name!r}; known fields: {known}")
+            raise ConfigError(f"unknown field {name!r}; known fields: {known}", field=name)
         kind = _type_name(hints[name])
         try:
             if kind == "bool":
@@ -116,7 +136,7 @@ class BaseConfig:
                 return tuple(int(t) for t in text.replace(" ", "").split(",") if t)
             return text
         except ValueError:
-            raise ConfigError(f"{name} must be {kind}, got {text!r}") from None
+            raise ConfigError(f"{name} must be {KIND_TEXT[kind]}, got {text!r}", field=name) from None
 
 
 def _type_name(tp: Any) -> str:
@@ -147,26 +167,26 @@ def _coerce(name: str, value: Any, tp: Any) -> Any:
     elif kind == "tuple[int]":
         if isinstance(value, (list, tuple)) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
             return tuple(value)
-    raise ConfigError(f"{name} must be {kind}, got {_fmt(value)}")
+    raise ConfigError(f"{name} must be {KIND_TEXT[kind]}, got {_fmt(value)}", field=name)
 
 
 def _check_range(name: str, value: Any, meta: typing.Mapping) -> None:
     low, high, choices = meta.get("low"), meta.get("high"), meta.get("choices")
     if choices is not None and value not in choices:
-        raise ConfigError(f"{name} must be one of {', '.join(map(str, choices))}; got {_fmt(value)}")
+        raise ConfigError(f"{name} must be one of {', '.join(map(str, choices))}; got {_fmt(value)}", field=name)
     if isinstance(value, tuple):
         if low is not None and high is not None and not low <= len(value) <= high:
-            raise ConfigError(f"{name} must have between {low} and {high} entries, got {len(value)}")
+            raise ConfigError(f"{name} must have between {low} and {high} entries, got {len(value)}", field=name)
         ilo, ihi = meta.get("item_low"), meta.get("item_high")
         for v in value:
             if ilo is not None and ihi is not None and not ilo <= v <= ihi:
-                raise ConfigError(f"each entry of {name} must be between {ilo} and {ihi}, got {v}")
+                raise ConfigError(f"each entry of {name} must be between {ilo} and {ihi}, got {v}", field=name)
         return
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if value != value:  # NaN
-            raise ConfigError(f"{name} must be a number, got nan")
+            raise ConfigError(f"{name} must be a number, got nan", field=name)
         if low is not None and high is not None and not low <= value <= high:
-            raise ConfigError(f"{name} must be between {_fmt(low)} and {_fmt(high)}, got {_fmt(value)}")
+            raise ConfigError(f"{name} must be between {_fmt(low)} and {_fmt(high)}, got {_fmt(value)}", field=name)
 
 
 def _jsonable(value: Any) -> Any:

@@ -7,6 +7,7 @@ without importing Keras.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -14,8 +15,12 @@ from PIL import Image
 from .images import make_grid, save_gif, to_pil
 from .runs import Run
 
-# Rough sustained training speeds, used only for the Model page's estimate.
-CPU_FLOPS, GPU_FLOPS = 40e9, 8e12
+# Rough sustained training speeds and per-step overhead, used only for the Model page's
+# first guess (genlib.training.speed measures the real thing). Fitted to 2-epoch runs of
+# every family's presets on digits and shapes on a 2-core CPU: within 1.5x, except
+# convolutions on 8x8 images, which run about 3x slower than their FLOPs say.
+CPU_FLOPS, GPU_FLOPS = 30e9, 8e12
+STEP_OVERHEAD_S = 0.008
 
 
 def load_run_model(run: Run):
@@ -52,15 +57,37 @@ def latent_map(model, images: np.ndarray) -> np.ndarray | None:
     return codes @ vt[:2].T
 
 
-def training_gif(run: Run, ms_per_frame: int = 250) -> bytes | None:
-    """All epoch grids of a run as a looping GIF (bytes), or None if there are none."""
+# A GIF of more frames than this shows every k-th epoch (and always the last):
+# 100 frames at 250 ms is a 25-second loop, whatever the run's length.
+MAX_GIF_FRAMES = 100
+
+
+def gif_frames(paths: list, limit: int = MAX_GIF_FRAMES) -> list:
+    """At most ``limit`` of ``paths``, evenly spread, first and last included."""
+    if len(paths) <= limit:
+        return list(paths)
+    picks = np.unique(np.linspace(0, len(paths) - 1, limit).round().astype(int))
+    return [paths[i] for i in picks]
+
+
+def training_gif(run: Run, ms_per_frame: int = 250) -> Path | None:
+    """The run's epoch grids as a looping GIF file, built once per set of grids; None if none.
+
+    The file is named after the grids it shows (count and last epoch), so later views
+    reuse it and a new epoch makes a new one; older ones are removed.
+    """
     paths = run.sample_paths()
     if not paths:
         return None
-    frames = [Image.open(p).convert("P") for p in paths]
-    target = run.path / "training.gif"
+    target = run.path / "gif" / f"training-{len(paths)}-{paths[-1].stem}.gif"
+    if target.is_file():
+        return target
+    frames = [Image.open(p).convert("P") for p in gif_frames(paths)]
     save_gif(frames, target, ms_per_frame)
-    return target.read_bytes()
+    for old in target.parent.glob("training-*.gif"):
+        if old != target:
+            old.unlink(missing_ok=True)
+    return target
 
 
 def grid_png_bytes(images: np.ndarray, ncols: int = 8) -> bytes:
@@ -104,5 +131,12 @@ def estimate_cost(model, dataset_size: int, batch_size: int, gpu: bool = False) 
         if hasattr(layer, "output") and layer.output is not None
     )
     memory_mb = (16 * params + 4 * 3 * activations * batch_size) / 2**20
-    seconds = dataset_size * flops * 2 * 3 / (GPU_FLOPS if gpu else CPU_FLOPS)
-    return {"params": int(params), "memory_mb": memory_mb, "seconds_per_epoch": seconds, "flops_per_image": flops}
+    steps = dataset_size // max(1, min(batch_size, dataset_size))
+    seconds = steps * STEP_OVERHEAD_S + dataset_size * flops * 2 * 3 / (GPU_FLOPS if gpu else CPU_FLOPS)
+    return {
+        "params": int(params),
+        "memory_mb": memory_mb,
+        "seconds_per_epoch": seconds,
+        "flops_per_image": flops,
+        "estimate_basis": "a rough guess from the networks' size; press Measure for the real figure.",
+    }

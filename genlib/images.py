@@ -32,6 +32,22 @@ def make_grid(images: np.ndarray, ncols: int = 8, pad: int = 2, min_cell: int = 
     return grid
 
 
+def label_rows(grid: np.ndarray, labels: list[str], margin: int = 90) -> np.ndarray:
+    """``grid`` (rows of equal height) with each row's label written in a margin on its left."""
+    from PIL import ImageDraw, ImageFont
+
+    rows = len(labels)
+    h = grid.shape[0]
+    canvas = Image.new("RGB", (grid.shape[1] + margin, h), (40, 40, 40))
+    canvas.paste(to_pil(grid).convert("RGB"), (margin, 0))
+    draw = ImageDraw.Draw(canvas)
+    row_h = h / rows
+    font = ImageFont.load_default(size=max(10, min(18, int(row_h * 0.45))))
+    for i, text in enumerate(labels):
+        draw.text((6, (i + 0.5) * row_h), text[:12], fill=(235, 235, 235), font=font, anchor="lm")
+    return np.asarray(canvas)
+
+
 def to_pil(array: np.ndarray) -> Image.Image:
     return Image.fromarray(array[..., 0] if array.shape[-1] == 1 else array)
 

@@ -11,7 +11,7 @@ import os
 import re
 from pathlib import Path
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 
 def home() -> Path:
@@ -26,6 +26,11 @@ def datasets_dir() -> Path:
     return home() / "datasets"
 
 
+def logs_dir() -> Path:
+    """Where the app writes the details of unexpected errors (app.log)."""
+    return home() / "logs"
+
+
 def cache_dir() -> Path:
     """Rebuildable things (trained evaluators); ``$GENLAB_CACHE`` moves it out of the workspace."""
     return Path(os.environ["GENLAB_CACHE"]).resolve() if os.environ.get("GENLAB_CACHE") else home() / "cache"
@@ -33,4 +38,4 @@ def cache_dir() -> Path:
 
 def is_valid_id(name: str) -> bool:
     """Run ids and dataset names: lowercase letters, digits, '-' and '_'."""
-    return bool(_ID.match(name))
+    return isinstance(name, str) and bool(_ID.fullmatch(name))  # fullmatch: no trailing newline

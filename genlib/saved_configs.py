@@ -1,4 +1,8 @@
-"""Named model configurations saved from the app: workspace/configs/<name>.json."""
+"""Named configurations saved from the app: workspace/configs/<name>.json.
+
+Each holds a :meth:`genlib.choices.Choices.to_dict`: dataset, family, preset, the
+model fields changed from the preset, and the training settings.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +17,8 @@ def _path(name: str):
     return paths.home() / "configs" / f"{name}.json"
 
 
-def save(name: str, family: str, preset: str, model: dict, train: dict) -> None:
-    write_json(_path(name), {"family": family, "preset": preset, "model": model, "train": train})
+def save(name: str, choices: dict) -> None:
+    write_json(_path(name), choices)
 
 
 def load(name: str) -> dict:

@@ -8,13 +8,7 @@ import streamlit as st
 from genlib import data
 from genlib.images import make_grid
 from genlib.runs import JobManager, RunStore
-
-# Session-state keys shared between pages.
-DATASET = "dataset"
-FAMILY = "family"
-PRESET = "preset"
-MODEL_FIELDS = "model_fields"  # dict of the Model page's field values
-RUN_ID = "run_id"  # the run the Train and Gallery pages show
+from views._state import choices, guard, seed_widget, select_run, selected_run
 
 
 def keep_keras_state_between_runs() -> None:
@@ -45,13 +39,22 @@ def device_info() -> dict:
     return backend().device_info()
 
 
-@st.cache_data(max_entries=16)
 def dataset_stats(name: str):
+    return _dataset_stats(name, data.dataset_stamp(name))
+
+
+def dataset_grid(name: str, n: int = 64, seed: int = 0) -> np.ndarray:
+    return _dataset_grid(name, data.dataset_stamp(name), n, seed)
+
+
+# Keyed by the file's stamp too: a set deleted and imported again under its name is new.
+@st.cache_data(max_entries=16)
+def _dataset_stats(name: str, stamp: int):
     return data.compute_stats(data.load_dataset(name))
 
 
 @st.cache_data(max_entries=16)
-def dataset_grid(name: str, n: int = 64, seed: int = 0) -> np.ndarray:
+def _dataset_grid(name: str, stamp: int, n: int, seed: int) -> np.ndarray:
     ds = data.load_dataset(name)
     idx = np.random.default_rng(seed).choice(len(ds), size=min(n, len(ds)), replace=False)
     return make_grid(ds.images[np.sort(idx)], ncols=16)
@@ -59,10 +62,6 @@ def dataset_grid(name: str, n: int = 64, seed: int = 0) -> np.ndarray:
 
 def show_grid(array: np.ndarray, caption: str | None = None, width: int | str = "stretch") -> None:
     st.image(array[..., 0] if array.shape[-1] == 1 else array, caption=caption, width=width, clamp=True)
-
-
-def current_dataset() -> str:
-    return st.session_state.get(DATASET, data.DEFAULT_DATASET)
 
 
 def sidebar() -> None:
@@ -73,26 +72,42 @@ def sidebar() -> None:
         if "gpu_memory_used" in info:
             extra = f" · {info['gpu_memory_used'] / 2**20:.0f} MB GPU memory in use"
         st.caption(f":material/memory: {info['backend']} on **{device}**{extra}")
-        active = job_manager().active()
-        running = sum(r.status().get("state") == "running" for r in active)
-        queued = len(active) - running
-        st.caption(f":material/model_training: {running} job(s) running, {queued} queued")
+        job_count()
+        st.caption(f":material/tune: {choices().headline()}")
 
 
-def newest_run_id(active_only: bool = False) -> str | None:
-    runs = job_manager().active() if active_only else job_manager().store.list()
-    return runs[0].id if runs else None
+@st.fragment(run_every="5s")
+@guard
+def job_count() -> None:
+    """Running and queued jobs, refreshed on its own so it never goes stale on a quiet page."""
+    active = job_manager().active()
+    running = sum(r.status().get("state") == "running" for r in active)
+    st.caption(f":material/model_training: {running} job(s) running, {len(active) - running} queued")
+
+
+def headline() -> None:
+    """'dataset · family · preset' at the top of Model and Train, linking back to where each is chosen."""
+    c = choices()
+    st.markdown(
+        f":material/dataset: **{c.dataset}** · :material/account_tree: **{c.family_class.title}** · preset `{c.preset}`"
+    )
 
 
 def run_picker(key: str, label: str = "Run") -> str | None:
-    """Select a run (default: the one in session state, else the newest active, else the newest)."""
-    ids = [r.id for r in job_manager().store.list()]
+    """Select a run: the session's current one while it exists, else the newest active, else the newest.
+
+    The selection lives in the session store, not the widget, so Start, Open in
+    Gallery and deletions elsewhere all move it, and a vanished run falls back quietly.
+    """
+    runs = job_manager().store.list()
+    ids = [r.id for r in runs]
     if not ids:
         return None
-    wanted = st.session_state.get(RUN_ID) or newest_run_id(active_only=True) or ids[0]
-    choice = st.selectbox(label, ids, index=ids.index(wanted) if wanted in ids else 0, key=key)
-    st.session_state[RUN_ID] = choice
-    return choice
+    active = next((r.id for r in runs if r.raw_status().get("state") in ("queued", "running")), None)
+    current = selected_run(ids, fallback=active)
+    seed_widget(key, current)
+    st.selectbox(label, ids, key=key, on_change=lambda: select_run(st.session_state[key]))
+    return current
 
 
 # Curves over training (losses, quality): the legend sits below the x-axis title.
@@ -191,11 +206,133 @@ def show_findings(findings) -> None:
         boxes[f.level](text, icon=icons[f.level])
 
 
+def config_error_text(exc) -> str:
+    """A config error for a form: the field's label first, its name for the CLI in brackets."""
+    from genlib.config import field_label
+
+    text, name = str(exc), getattr(exc, "field", None)
+    if name and text.startswith(name):
+        return f"**{field_label(name)}** (`{name}`){text[len(name) :]}"
+    return text
+
+
 def field_help(name: str) -> str:
-    """The help text a TrainConfig field declares, for widgets that set it."""
+    """The help text a TrainConfig field declares, with its name and range, for widgets that set it."""
     from genlib.training import TrainConfig
 
-    return next(f["help"] for f in TrainConfig.field_info() if f["name"] == name)
+    f = next(f for f in TrainConfig.field_info() if f["name"] == name)
+    rule = f" · {f['low']:,g} to {f['high']:,g}" if f["low"] is not None else ""
+    return f"{f['help']}  \n`{name}`{rule}"
+
+
+def metric_delta_text(key: str, last: dict, previous: dict | None) -> str | None:
+    """The change since the previous evaluation, in the unit the value is shown in."""
+    if previous is None or previous.get(key) is None or last.get(key) is None:
+        return None
+    delta = last[key] - previous[key]
+    if key == "coverage" and last.get("class_counts"):
+        return f"{round(delta * len(last['class_counts'])):+d} classes"
+    if key in ("coverage", "copy_share", "precision", "recall", "balance"):
+        return f"{delta:+.0%}"
+    return f"{delta:+.2f}"
+
+
+# -- Gallery: each view cached per (run, model file), so a rerun redraws without recomputing --
+def run_dataset(name: str):
+    """A run's dataset; DatasetError (a message) if it was deleted since."""
+    return data.load_dataset(name)
+
+
+MAX_CURVE_POINTS = 500  # a curve sent to the browser has at most this many points per trace
+
+
+def epoch_loss_figure(run):
+    """Epoch-mean losses with a marker per epoch (clickable); rebuilt only when metrics.jsonl grows."""
+    size = run.metrics_path.stat().st_size if run.metrics_path.is_file() else 0
+    return _epoch_loss_figure(run.id, size, run.read_config()["train"]["family"])
+
+
+@st.cache_data(max_entries=16)
+def _epoch_loss_figure(run_id: str, metrics_size: int, family: str):
+    import plotly.graph_objects as go
+
+    from genlib.models import get_family
+
+    records = job_manager().store.get(run_id).metrics("epoch")
+    step = max(1, -(-len(records) // MAX_CURVE_POINTS))
+    shown = records[::step] + ([records[-1]] if records and (len(records) - 1) % step else [])
+    fig = go.Figure()
+    for k in get_family(family).loss_names:
+        if not k.startswith("d_") or k.endswith("loss"):
+            fig.add_scatter(
+                x=[r["epoch"] for r in shown],
+                y=[r.get(k) for r in shown],
+                mode="lines+markers",
+                marker_size=5,
+                name=k,
+                hovertemplate="epoch %{x}<br>%{y:.4f}<extra>" + k + "</extra>",
+            )
+    fig.update_layout(CURVE_LAYOUT, title="loss per epoch", xaxis_title="epoch", clickmode="event+select")
+    return fig
+
+
+@st.cache_data(max_entries=8, show_spinner="Making the animation…")
+def gif_path(run_id: str, n_grids: int):
+    from genlib.explore import training_gif
+
+    return training_gif(job_manager().store.get(run_id))
+
+
+@st.cache_data(max_entries=32)
+def interpolation_grid(run_id: str, stamp: float, seed_a: int, seed_b: int, label: int | None) -> np.ndarray:
+    from genlib.explore import interpolate
+
+    model = run_model(run_id, stamp)
+    return make_grid(interpolate(model, seed_a, seed_b, 10, label), ncols=10, min_cell=48)
+
+
+@st.cache_data(max_entries=8)
+def class_rows(run_id: str, stamp: float, class_names: tuple[str, ...] | None) -> np.ndarray:
+    from genlib.images import label_rows
+
+    model = run_model(run_id, stamp)
+    k = model.config.num_classes
+    grid = make_grid(model.generate(labels=np.repeat(np.arange(k), 10), seed=7), ncols=10, min_cell=40)
+    return label_rows(grid, list(class_names or map(str, range(k))))
+
+
+@st.cache_data(max_entries=8)
+def reconstruction_grid(run_id: str, stamp: float, dataset: str) -> np.ndarray:
+    from genlib.explore import reconstructions
+
+    ds = data.load_dataset(dataset)
+    real = ds.images[np.random.default_rng(0).choice(len(ds), 10, replace=False)]
+    return make_grid(reconstructions(run_model(run_id, stamp), real), ncols=10, min_cell=48)
+
+
+@st.cache_data(max_entries=8)
+def latent_map_figure(run_id: str, stamp: float, dataset: str):
+    """The codes of 2,000 training images on their first two principal axes, one colour per class."""
+    import plotly.graph_objects as go
+
+    from genlib.explore import latent_map
+
+    ds = data.load_dataset(dataset)
+    subset = np.random.default_rng(1).choice(len(ds), min(2000, len(ds)), replace=False)
+    coords = latent_map(run_model(run_id, stamp), ds.images[subset])
+    labels = ds.labels[subset] if ds.labels is not None else np.zeros(len(subset), int)
+    names = ds.class_names or ["all"]
+    fig = go.Figure()
+    for k in np.unique(labels):
+        pick = labels == k
+        fig.add_scattergl(x=coords[pick, 0], y=coords[pick, 1], mode="markers", marker_size=5, name=names[k])
+    fig.update_layout(
+        height=440,
+        title="Latent map (first two principal axes of the codes)",
+        margin=dict(l=10, r=10, t=40, b=10),
+        legend=dict(title="class", itemsizing="constant"),
+    )
+    return fig
 
 
 @st.cache_data(max_entries=16, show_spinner="Finding the closest training images…")
@@ -215,27 +352,32 @@ def inception_offered() -> bool:
 
 
 def metric_bars(rows: list[dict]):
-    """One small bar panel per metric, runs side by side, the real-data row in grey."""
+    """One small bar panel per metric; each run one colour, named in the legend; real data in grey."""
     from plotly.subplots import make_subplots
 
     from genlib.metrics import METRICS
 
     keys = list(METRICS)
-    fig = make_subplots(rows=2, cols=4, subplot_titles=[METRICS[k][0] for k in keys])
+    fig = make_subplots(rows=2, cols=4, subplot_titles=[METRICS[k][0] for k in keys], vertical_spacing=0.16)
     palette = ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880"]
-    for i, k in enumerate(keys):
-        fig.add_bar(
-            x=[r["run"][-12:] if r["epoch"] is not None else "real" for r in rows],
-            y=[r.get(k) for r in rows],
-            marker_color=[
-                palette[j % len(palette)] if r["epoch"] is not None else "#bbbbbb" for j, r in enumerate(rows)
-            ],
-            row=i // 4 + 1,
-            col=i % 4 + 1,
-            showlegend=False,
-            hovertemplate="%{x}: %{y:.3f}<extra></extra>",
-        )
-    fig.update_layout(height=460, margin=dict(l=10, r=10, t=40, b=10))
+    for j, r in enumerate(rows):
+        real = r["epoch"] is None
+        name = "real data (held-out)" if real else f"{r['run']} (epoch {r['epoch']})"
+        for i, k in enumerate(keys):
+            fig.add_bar(
+                x=[name],
+                y=[r.get(k)],
+                name=name,
+                legendgroup=name,
+                showlegend=i == 0,
+                marker_color="#bbbbbb" if real else palette[j % len(palette)],
+                row=i // 4 + 1,
+                col=i % 4 + 1,
+                hovertemplate=f"{name}: %{{y:.3f}}<extra></extra>",
+            )
+    fig.update_layout(
+        height=520, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.08), bargap=0.15
+    )
     fig.update_xaxes(showticklabels=False)
     fig.update_annotations(font_size=12)
     return fig
@@ -256,3 +398,74 @@ def class_count_figure(result: dict):
         title=title, height=240, margin=dict(l=10, r=10, t=40, b=10), xaxis_title="class", yaxis_title="samples"
     )
     return fig
+
+
+_NOT_METRICS = {"kind", "epoch", "step", "time", "seconds", "images_per_s", "n"}
+
+
+def compare_metrics(runs) -> dict[str, dict[str, tuple[list, list]]]:
+    """Per metric, per run: (epochs, values) from epoch and evaluation records.
+
+    Metrics every run has come first (quality scores, then losses), so the default
+    works across families (a VAE logs no ``d_fake``); the rest follow.
+    """
+    from genlib.metrics import METRICS
+
+    per_run: dict[str, dict[str, tuple[list, list]]] = {}
+    for run in runs:
+        series: dict[str, tuple[list, list]] = {}
+        for rec in run.metrics():
+            if rec.get("kind") not in ("epoch", "eval"):
+                continue
+            for k, v in rec.items():
+                if k not in _NOT_METRICS and isinstance(v, (int, float)) and not isinstance(v, bool):
+                    xs, ys = series.setdefault(k, ([], []))
+                    xs.append(rec["epoch"])
+                    ys.append(v)
+        per_run[run.id] = series
+    names = {k for s in per_run.values() for k in s}
+    shared = set.intersection(*(set(s) for s in per_run.values())) if per_run else set()
+
+    def rank(k: str) -> tuple:
+        quality = list(METRICS).index(k) if k in METRICS else len(METRICS)
+        return (k not in shared, quality, not k.endswith("loss"), k)
+
+    return {k: {rid: s[k] for rid, s in per_run.items() if k in s} for k in sorted(names, key=rank)}
+
+
+def known_speed(model_json: str, batch: int, dataset: str, dataset_size: int) -> dict | None:
+    """Seconds per epoch from a run of this exact config, else from an earlier measurement; else None."""
+    import json
+
+    from genlib.training.speed import cached_speed, from_history
+
+    model = json.loads(model_json)
+    return from_history(job_manager().store.list(), model, batch, dataset) or cached_speed(model, batch, dataset_size)
+
+
+def measure_speed(config: dict, dataset: str) -> None:
+    """Run ``python -m genlib speed`` in a short-lived process (TensorFlow stays out of the server)."""
+    import json
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from genlib.errors import GenlibError
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "config.json"
+        path.write_text(json.dumps(config))
+        root = Path(__file__).resolve().parents[1]
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "genlib", "speed", str(path)],
+                cwd=root,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+        except subprocess.TimeoutExpired:
+            raise GenlibError("measuring took over 5 minutes; the machine may be busy") from None
+    if done.returncode:
+        raise GenlibError(f"could not measure: {(done.stderr.strip().splitlines() or ['no output'])[-1]}")

@@ -1,4 +1,4 @@
-"""Data: choose or import a dataset and look at it."""
+"""Data: choose, import or delete a dataset, and look at it."""
 
 import tempfile
 from pathlib import Path
@@ -7,55 +7,97 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from genlib import data
-from genlib.errors import GenlibError
+from genlib.errors import DatasetOffline, GenlibError
 from genlib.images import make_grid
-from views._ui import DATASET, current_dataset, dataset_grid, dataset_stats, show_grid
+from views._state import choices, flash, seed_widget, set_choices
+from views._ui import dataset_grid, dataset_stats, job_manager, show_grid
 
 st.title("Data")
 st.caption("Pick a dataset to train on, or import your own. Everything here works offline.")
 
-names = [d.name for d in data.list_datasets()]
-current = current_dataset()
+infos = {d.name: d for d in data.list_datasets()}
+seed_widget("dataset", choices().dataset)
 st.selectbox(
     "Dataset",
-    names,
-    index=names.index(current) if current in names else 0,
-    key=DATASET,
-    help="Built-in sets first; imported sets after them.",
+    list(infos),
+    key="dataset",
+    format_func=lambda n: n if infos[n].builtin else f"{n} (imported)",
+    on_change=lambda: set_choices(choices().with_dataset(st.session_state["dataset"])),
+    help="Built-in sets first; imported sets after them. The Model and Train pages use this choice.",
 )
+name = choices().dataset
+
+
+def import_files(files, new_name: str, overwrite: bool) -> None:
+    """Import the uploaded files: the largest holds the images, a second one the labels."""
+    if len(files) > 2:
+        st.error("Upload one images file, plus at most one labels file.", icon=":material/error:")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        stored = sorted(((f.size, Path(tmp) / Path(f.name).name, f) for f in files), key=lambda t: -t[0])
+        for _, path, f in stored:
+            path.write_bytes(f.getvalue())
+        images, labels = stored[0][1], (stored[1][1] if len(stored) > 1 else None)
+        try:
+            ds = data.import_dataset(images, new_name, labels_path=labels, overwrite=overwrite)
+        except GenlibError as exc:
+            st.error(f"Import failed: {exc}", icon=":material/error:")
+            return
+    labelled = f"{ds.num_classes} classes" if ds.labels is not None else "no labels"
+    flash(f"Imported **{new_name}**: {len(ds):,} images {'x'.join(map(str, ds.image_shape))}, {labelled}.")
+    set_choices(choices().with_dataset(new_name))
+    st.rerun()
+
 
 with st.expander("Import a dataset", icon=":material/upload_file:"):
     st.markdown(
-        "MNIST-style **IDX** files (.gz or raw; add the labels file too), **.npz / .npy** arrays, "
-        "or a **.zip** with one folder of PNG/JPEG images per class."
+        "MNIST-style **IDX** files (.gz or raw), **.npz / .npy** arrays, or a **.zip** with one folder of "
+        "PNG/JPEG images per class. Sets shipped as two files (images and labels, like MNIST or KMNIST): "
+        "upload both; the smaller one is read as the labels."
     )
-    files = st.file_uploader(
-        "Files",
-        accept_multiple_files=True,
-        key="upload",
-        type=["gz", "npz", "npy", "zip", "idx3-ubyte", "idx1-ubyte", "ubyte"],
-    )
+    files = st.file_uploader("Files", accept_multiple_files=True, key="upload")
     new_name = st.text_input("Name for the new dataset", key="import_name", placeholder="e.g. my-mnist")
+    exists = bool(new_name) and new_name in infos and not infos[new_name].builtin
+    overwrite = st.checkbox(f"Replace the existing {new_name}", key="import_overwrite") if exists else False
     if st.button("Import", key="import_button", disabled=not files or not new_name):
-        with tempfile.TemporaryDirectory() as tmp:
-            for f in files:
-                (Path(tmp) / Path(f.name).name).write_bytes(f.getvalue())
-            main = max(files, key=lambda f: f.size)  # the images file is the largest
-            try:
-                ds = data.import_dataset(Path(tmp) / Path(main.name).name, new_name)
-            except GenlibError as exc:
-                st.error(f"Import failed: {exc}", icon=":material/error:")
-            else:
-                st.success(f"Imported {new_name}: {len(ds):,} images {'x'.join(map(str, ds.image_shape))}.")
-                st.session_state.pop(DATASET, None)
-                st.session_state[DATASET] = new_name
-                st.rerun()
+        import_files(files, new_name.strip(), overwrite)
 
-name = st.session_state[DATASET]
+
+def delete_dataset(name: str) -> None:
+    """Delete the dataset named when the button was drawn (a second click finds it gone)."""
+    try:
+        data.delete_dataset(name)
+    except GenlibError as exc:
+        flash(str(exc), "warning")
+        return
+    flash(f"Deleted dataset **{name}**.")
+    set_choices(choices().with_dataset(data.DEFAULT_DATASET))
+
+
+if not infos[name].builtin:
+    with st.popover("Delete this dataset", icon=":material/delete:"):
+        used = len(job_manager().store.using_dataset(name))
+        st.write(
+            f"Delete the imported dataset **{name}**? "
+            + (
+                f"{used} run(s) trained on it keep their samples and models, but cannot be evaluated again."
+                if used
+                else "No run uses it."
+            )
+        )
+        st.button("Yes, delete it", key="delete_dataset", type="primary", on_click=delete_dataset, args=(name,))
+
 try:
     stats = dataset_stats(name)
-except GenlibError as exc:
-    st.error(str(exc), icon=":material/cloud_off:")
+except DatasetOffline as exc:
+    st.error(
+        f"Could not download **{name}**: this machine seems to be offline ({exc.reason}).", icon=":material/cloud_off:"
+    )
+    st.info(
+        f"Get the files elsewhere (for {name}: `{exc.example_file}` and its labels file), then open "
+        f"**Import a dataset** above, upload them and name the set, e.g. `{exc.suggested_name}`.",
+        icon=":material/upload_file:",
+    )
     st.stop()
 
 cols = st.columns(len(stats.summary()))

@@ -7,8 +7,8 @@ import streamlit as st
 from genlib.errors import GenlibError
 from genlib.images import make_grid
 from genlib.metrics import METRICS, evaluate_run, stored_eval
+from views._state import RUN_ID, seed_widget
 from views._ui import (
-    RUN_ID,
     class_count_figure,
     closest_pairs,
     inception_offered,
@@ -34,7 +34,9 @@ if not runs:
 ids = [r.id for r in runs]
 evaluated = [r.id for r in runs if stored_eval(r)]
 default = [i for i in [st.session_state.get(RUN_ID)] if i in ids] or evaluated[:3] or ids[:1]
-chosen = st.multiselect("Runs", ids, default=default, key="eval_runs")
+# Runs deleted since (here or in another window) drop out of the selection.
+seed_widget("eval_runs", [i for i in st.session_state.get("eval_runs", default) if i in ids])
+chosen = st.multiselect("Runs", ids, key="eval_runs")
 c1, c2, _ = st.columns([1, 1, 3])
 n = c1.select_slider("Samples per run", [1000, 2000, 5000, 10_000], value=10_000, key="eval_samples")
 force = c2.checkbox("Recompute", key="eval_force", help="Ignore stored results and compute again.")
@@ -71,15 +73,14 @@ table = pd.DataFrame(
         for row in rows
     ]
 )
-left, right = st.columns([1, 1])
-with left:
-    st.dataframe(table, hide_index=True, width="stretch", key="eval_table")
-    st.caption(
-        f"{results[0]['dataset']} evaluator: held-out accuracy {results[0]['evaluator_accuracy']:.1%}. "
-        + " ".join(f"**{label}**: {about}" for label, about in METRICS.values())
+st.dataframe(table, hide_index=True, width="stretch", key="eval_table")
+st.plotly_chart(metric_bars(rows), key="eval_bars")
+with st.expander("What the numbers mean", icon=":material/help:"):
+    st.markdown(
+        f"The {results[0]['dataset']} evaluator classifies held-out images with "
+        f"{results[0]['evaluator_accuracy']:.1%} accuracy.\n\n"
+        + "\n".join(f"- **{label}**: {about}" for label, about in METRICS.values())
     )
-with right:
-    st.plotly_chart(metric_bars(rows), key="eval_bars")
 
 st.subheader("Samples per class", divider="gray")
 st.caption(

@@ -4,98 +4,154 @@ import pandas as pd
 import streamlit as st
 
 from genlib import saved_configs
-from genlib.errors import GenlibError
-from genlib.models import get_family, list_families, make_config
-from views._ui import FAMILY, MODEL_FIELDS, PRESET, current_dataset, dataset_stats, device_info, model_overview
+from genlib.choices import DATA_FIELDS, Choices
+from genlib.config import KIND_TEXT, field_label
+from genlib.errors import ConfigError, GenlibError
+from genlib.models import get_family, list_families
+from views._state import choices, flash, seed_widget, set_choices
+from views._ui import (
+    config_error_text,
+    dataset_stats,
+    device_info,
+    headline,
+    known_speed,
+    measure_speed,
+    model_overview,
+)
 
 st.title("Model")
-DATA_FIELDS = ("image_shape", "num_classes")  # come from the dataset
+headline()
 
-families = list_families()
-st.session_state.setdefault(FAMILY, families[0])
-family = st.segmented_control("Family", families, key=FAMILY, format_func=lambda f: get_family(f).title, required=True)
-cls = get_family(family)
+c = choices()
+seed_widget("family_pick", c.family)
+st.segmented_control(
+    "Family",
+    list_families(),
+    key="family_pick",
+    format_func=lambda f: get_family(f).title,
+    required=True,
+    on_change=lambda: set_choices(choices().with_family(st.session_state["family_pick"])),
+)
+cls = get_family(c.family)
 st.caption(cls.description)
-presets = list(cls.presets)
-if st.session_state.get(PRESET) not in presets:
-    st.session_state[PRESET] = presets[0]
-preset = st.selectbox("Preset", presets, key=PRESET, help="A starting point; every field below can be changed.")
-defaults = vars(make_config(family, preset))  # field values with tuples kept as tuples
+seed_widget("preset_pick", c.preset)
+st.selectbox(
+    "Preset",
+    list(cls.presets),
+    key="preset_pick",
+    help="A starting point; every field below can be changed. Choosing a preset resets the fields to it.",
+    on_change=lambda: set_choices(choices().with_preset(st.session_state["preset_pick"])),
+)
 
-values, errors = {}, []
+
+def set_field(name: str, kind: str) -> None:
+    """Store a field's new value; list fields are parsed, and kept as typed if they do not parse."""
+    value = st.session_state[f"field_{name}"]
+    if kind == "tuple[int]":
+        try:
+            value = cls.config_class.parse_value(name, value)
+        except ConfigError:
+            pass  # shown as an error below, from the config's own check
+    set_choices(choices().with_model_field(name, value))
+
+
+def field_help(f: dict) -> str:
+    rule = ""
+    if f["choices"]:
+        rule = "one of " + ", ".join(map(str, f["choices"]))
+    elif f["low"] is not None and f["type"] != "tuple[int]":
+        rule = f"{f['low']:g} to {f['high']:g}"
+    return f"{f['help']}  \n`{f['name']}` · {KIND_TEXT[f['type']]}{' · ' + rule if rule else ''}"
+
+
+values = c.model_values()
 with st.container(border=True):
     st.markdown("**Hyperparameters**")
     cols = st.columns(3)
     shown = [f for f in cls.config_class.field_info() if f["name"] not in DATA_FIELDS]
     for i, f in enumerate(shown):
-        key, col, default = f"field_{family}_{preset}_{f['name']}", cols[i % 3], defaults[f["name"]]
-        if f["choices"]:
-            values[f["name"]] = col.selectbox(
-                f["name"], f["choices"], index=f["choices"].index(default), key=key, help=f["help"]
-            )
+        key, col, value = f"field_{f['name']}", cols[i % 3], values[f["name"]]
+        common = dict(key=key, help=field_help(f), on_change=set_field, args=(f["name"], f["type"]))
+        label = field_label(f["name"])
+        if f["type"] == "tuple[int]":
+            seed_widget(key, ", ".join(map(str, value)) if isinstance(value, (tuple, list)) else str(value))
+            col.text_input(label, **common)
+        elif f["choices"]:
+            seed_widget(key, value)
+            col.selectbox(label, f["choices"], **common)
         elif f["type"] == "bool":
-            values[f["name"]] = col.checkbox(f["name"], value=default, key=key, help=f["help"])
-        elif f["type"] == "tuple[int]":
-            text = col.text_input(f["name"], value=", ".join(map(str, default)), key=key, help=f["help"])
-            try:
-                values[f["name"]] = cls.config_class.parse_value(f["name"], text)
-            except GenlibError as exc:
-                errors.append(str(exc))
+            seed_widget(key, value)
+            col.checkbox(label, **common)
         else:
-            values[f["name"]] = col.number_input(
-                f["name"],
-                value=default,
-                key=key,
-                help=f["help"],
-                format="%g" if f["type"] == "float" else "%d",
-                step=None if f["type"] == "float" else 1,
-            )
+            seed_widget(key, value)
+            is_float = f["type"] == "float"
+            col.number_input(label, format="%g" if is_float else "%d", step=None if is_float else 1, **common)
 
-stats = dataset_stats(current_dataset())
+stats = dataset_stats(c.dataset)
 try:
-    config = make_config(family, preset, **values, image_shape=stats.image_shape, num_classes=len(stats.class_names))
-except GenlibError as exc:
-    errors.append(str(exc))
-for message in errors:
-    st.error(message, icon=":material/error:")
-if errors:
+    config = c.model_config(stats.image_shape, len(stats.class_names))
+except ConfigError as exc:
+    st.error(config_error_text(exc), icon=":material/error:")
     st.stop()
-st.session_state[MODEL_FIELDS] = {k: v for k, v in values.items() if v != defaults[k]}
 
-overview = model_overview(family, config.to_json(), stats.count, 128, device_info()["device"] == "GPU")
+batch = c.train_values()["batch_size"]
+overview = model_overview(c.family, config.to_json(), stats.count, batch, device_info()["device"] == "GPU")
+speed = known_speed(config.to_json(), batch, c.dataset, stats.count)
 m1, m2, m3 = st.columns(3)
 m1.metric("Parameters", f"{overview['params']:,}")
 m2.metric(
     "Estimated memory",
     f"{overview['memory_mb']:,.0f} MB",
-    help="Weights, gradients, Adam state, and activations for a batch of 128.",
+    help=f"Weights, gradients, Adam state, and activations for a batch of {batch}.",
 )
 m3.metric(
-    "Estimated time per epoch",
-    f"{overview['seconds_per_epoch']:,.1f} s",
-    help=f"Rough: {stats.count:,} images of {current_dataset()} on {device_info()['device']}.",
+    "Time per epoch" if speed else "Estimated time per epoch",
+    f"{(speed or overview)['seconds_per_epoch']:,.1f} s",
+    help=f"{stats.count:,} images of {c.dataset} in batches of {batch} on {device_info()['device']}; "
+    + (speed["source"] if speed else overview["estimate_basis"]),
 )
+if speed is None:
+    if m3.button(
+        "Measure",
+        key="measure_speed",
+        icon=":material/timer:",
+        help="Times the real training step in a separate process: about 20 s.",
+    ):
+        with st.spinner("Timing the training step…"):
+            try:
+                measure_speed(c.build(), c.dataset)
+            except GenlibError as exc:
+                st.error(str(exc), icon=":material/error:")
+            else:
+                st.rerun()
+else:
+    m3.caption(speed["source"])
 
 for name, net in overview["networks"].items():
     st.subheader(f"{name.capitalize()} · {net['params']:,} parameters")
     st.dataframe(pd.DataFrame(net["layers"]), hide_index=True, width="stretch", key=f"table_{name}")
 
+
+def load_saved(name: str) -> None:
+    try:
+        saved = Choices.from_dict({"dataset": choices().dataset, **saved_configs.load(name)})
+    except GenlibError as exc:
+        flash(str(exc), "warning")
+        return
+    set_choices(saved)
+    flash(f"Loaded **{name}**: {saved.headline()}, with its training settings.")
+
+
 with st.expander("Save or load a configuration", icon=":material/save:"):
+    st.caption("A configuration is the dataset, family, preset, every field above and the Train page's settings.")
     c1, c2 = st.columns(2)
     save_name = c1.text_input("Name", key="config_name", placeholder="e.g. dcgan-wide")
     if c1.button("Save", key="save_config", disabled=not save_name):
         try:
-            saved_configs.save(save_name, family, preset, st.session_state[MODEL_FIELDS], {})
+            saved_configs.save(save_name, choices().to_dict())
             st.success(f"Saved {save_name}.")
         except GenlibError as exc:
             st.error(str(exc))
     names = saved_configs.names()
     chosen = c2.selectbox("Saved configurations", names, key="config_pick", index=None)
-    if c2.button("Load", key="load_config", disabled=chosen is None):
-        saved = saved_configs.load(chosen)
-        st.session_state[FAMILY], st.session_state[PRESET] = saved["family"], saved["preset"]
-        for field, value in saved["model"].items():
-            if isinstance(value, list):
-                value = ", ".join(map(str, value))
-            st.session_state[f"field_{saved['family']}_{saved['preset']}_{field}"] = value
-        st.rerun()
+    c2.button("Load", key="load_config", disabled=chosen is None, on_click=load_saved, args=(chosen,))

@@ -7,7 +7,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from genlib.errors import GenlibError
-from views._ui import RUN_ID, job_manager
+from views._state import RUN_ID, flash, select_run
+from views._ui import CURVE_LAYOUT, compare_metrics, job_manager
 
 st.title("Runs")
 store = job_manager().store
@@ -31,50 +32,53 @@ for r in runs:
             "duration": time.strftime("%H:%M:%S", time.gmtime(s["duration_s"])) if s.get("duration_s") else "",
         }
     )
+# A new table key after each delete: the old row numbers would point at other runs.
+version = st.session_state.setdefault("runs_table_version", 0)
 table = st.dataframe(
     pd.DataFrame(rows),
     hide_index=True,
     width="stretch",
-    key="runs_table",
+    key=f"runs_table_{version}",
     on_select="rerun",
     selection_mode="multi-row",
 )
-selected = [rows[i]["run"] for i in table.selection.rows] if table and table.selection else []
+picked = table.selection.rows if table and table.selection else []
+selected = [rows[i]["run"] for i in picked if i < len(rows)]
 st.caption("Select one run to open or delete it, two or more to compare them.")
+
+
+def delete_run(run_id: str) -> None:
+    """Delete the run named when the dialog was drawn, once; a second click finds it gone."""
+    try:
+        store.delete(run_id)
+    except GenlibError as exc:
+        flash(f"Not deleted: {exc}", "warning")
+        return
+    st.session_state["runs_table_version"] += 1
+    if st.session_state.get(RUN_ID) == run_id:
+        select_run(None)
+    flash(f"Deleted **{run_id}**.")
+
 
 if len(selected) == 1:
     c1, c2 = st.columns(2)
     if c1.button("Open in Gallery", key="open_run", icon=":material/photo_library:"):
-        st.session_state[RUN_ID] = selected[0]
+        select_run(selected[0])
         st.switch_page("views/gallery.py")
     with c2.popover("Delete", icon=":material/delete:"):
         st.write(f"Delete **{selected[0]}** and all its files? This cannot be undone.")
-        if st.button("Yes, delete it", key="confirm_delete", type="primary"):
-            try:
-                store.delete(selected[0])
-                st.session_state.pop(RUN_ID, None)
-                st.rerun()
-            except GenlibError as exc:
-                st.error(str(exc))
+        st.button("Yes, delete it", key="confirm_delete", type="primary", on_click=delete_run, args=(selected[0],))
 
 if len(selected) >= 2:
     st.subheader("Compare")
     chosen = [store.get(i) for i in selected]
-    metric_names = sorted(
-        {
-            k
-            for r in chosen
-            for rec in r.metrics("epoch")[-1:]
-            for k in rec
-            if k not in ("kind", "epoch", "time", "seconds", "images_per_s")
-        }
-    )
-    metric = st.selectbox("Metric", metric_names, key="compare_metric")
+    series = compare_metrics(chosen)  # {metric: {run_id: (epochs, values)}}
+    names = list(series)
+    metric = st.selectbox("Metric", names, key="compare_metric", help="Metrics that every chosen run has come first.")
     fig = go.Figure()
-    for r in chosen:
-        records = r.metrics("epoch")
-        fig.add_scatter(x=[x["epoch"] for x in records], y=[x.get(metric) for x in records], name=r.id, mode="lines")
-    fig.update_layout(height=320, xaxis_title="epoch", yaxis_title=metric, margin=dict(l=10, r=10, t=10, b=10))
+    for run_id, (epochs, values) in series[metric].items():
+        fig.add_scatter(x=epochs, y=values, name=run_id, mode="lines")
+    fig.update_layout(CURVE_LAYOUT, height=360, xaxis_title="epoch", yaxis_title=metric)
     st.plotly_chart(fig, key="compare_chart")
     cols = st.columns(len(chosen))
     for col, r in zip(cols, chosen, strict=True):

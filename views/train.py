@@ -4,18 +4,19 @@ import time
 
 import streamlit as st
 
-from genlib.errors import GenlibError
+from genlib.choices import TRAIN_FIELDS
+from genlib.config import field_label
+from genlib.errors import ConfigError, GenlibError, RunError
 from genlib.metrics import METRICS, diagnose
-from genlib.models import get_family, list_families, make_config
-from genlib.training import TrainConfig, build_config
+from genlib.models import get_family
+from views._state import choices, flash, guard, seed_widget, select_run, set_choices
 from views._ui import (
-    FAMILY,
-    MODEL_FIELDS,
-    PRESET,
-    current_dataset,
+    config_error_text,
     field_help,
+    headline,
     job_manager,
     loss_figures,
+    metric_delta_text,
     metric_text,
     quality_figures,
     run_picker,
@@ -25,41 +26,46 @@ from views._ui import (
 st.title("Train")
 jobs = job_manager()
 
+
+def set_train_field(name: str) -> None:
+    set_choices(choices().with_train_field(name, st.session_state[f"train_{name}"]))
+
+
+def start() -> None:
+    """Start a run of the session's choices and show it; a bad choice is a message, nothing is created."""
+    try:
+        run = jobs.start(choices().build())
+    except GenlibError as exc:
+        flash(f"Could not start: {exc}", "warning")
+        return
+    select_run(run.id)
+    flash(f"Started **{run.id}**.")
+
+
 with st.expander("Start a new training job", expanded=not jobs.store.list(), icon=":material/play_arrow:"):
-    families = list_families()
-    family = st.session_state.get(FAMILY, families[0])
-    preset = st.session_state.get(PRESET) or next(iter(get_family(family).presets))
-    st.markdown(
-        f"**{get_family(family).title}** (`{preset}`) on **{current_dataset()}** — "
-        "change them on the Data and Model pages."
-    )
-    c1, c2, c3, c4, c5 = st.columns(5)
-    epochs = c1.number_input("Epochs", 1, 10_000, 20, key="epochs")
-    batch = c2.number_input("Batch size", 2, 4096, 128, key="batch_size")
-    seed = c3.number_input("Seed", 0, 2**31 - 1, 0, key="seed")
-    eval_every = c4.number_input(
-        "Metrics every N epochs", 0, 10_000, 5, key="eval_every", help=field_help("eval_every")
-    )
-    budget = c5.number_input("Time budget (s)", 0, 10**7, 0, key="time_budget", help=field_help("time_budget_s"))
-    if st.button("Start training", key="start_button", type="primary"):
-        try:
-            model_cfg = make_config(family, preset, **st.session_state.get(MODEL_FIELDS, {}))
-            train_cfg = TrainConfig(
-                dataset=current_dataset(),
-                family=family,
-                preset=preset,
-                epochs=int(epochs),
-                batch_size=int(batch),
-                seed=int(seed),
-                eval_every=int(eval_every),
-                time_budget_s=float(budget),
-            )
-            run = jobs.start(build_config(train_cfg, model_cfg))
-        except GenlibError as exc:
-            st.error(str(exc), icon=":material/error:")
-        else:
-            st.session_state["run_id"] = run.id
-            st.toast(f"Started {run.id}")
+    headline()
+    st.caption("Change the dataset on the Data page and the model on the Model page; set the run's length here.")
+    values = choices().train_values()
+    for col, name in zip(st.columns(len(TRAIN_FIELDS)), TRAIN_FIELDS, strict=True):
+        seed_widget(f"train_{name}", values[name])
+        is_float = isinstance(values[name], float)
+        col.number_input(
+            field_label(name),
+            key=f"train_{name}",
+            help=field_help(name),
+            step=1.0 if is_float else 1,
+            format="%g" if is_float else "%d",
+            on_change=set_train_field,
+            args=(name,),
+        )
+    try:
+        choices().train_config()
+        choices().model_config()
+        problem = None
+    except ConfigError as exc:
+        problem = config_error_text(exc)
+        st.error(problem, icon=":material/error:")
+    st.button("Start training", key="start_button", type="primary", disabled=problem is not None, on_click=start)
 
 run_id = run_picker("train_run")
 if run_id is None:
@@ -67,25 +73,38 @@ if run_id is None:
     st.stop()
 
 
-@st.fragment(run_every="2s")
-def live(run_id: str) -> None:
-    run = jobs.store.get(run_id)
-    status = run.status()
-    cfg = run.read_config()["train"]
+def progress_line(status: dict, epochs: int) -> tuple[float, str]:
     state = status.get("state")
-    epochs, steps = cfg["epochs"], status.get("steps_per_epoch") or 1
+    steps = status.get("steps_per_epoch") or 1
     done = status.get("epoch", 0) + status.get("step", 0) / steps
-    eta = status.get("eta_s")
-    eta_text = time.strftime("%M:%S", time.gmtime(eta)) if eta else "--:--"
-    label = (
-        f"**{state}** · epoch {status.get('epoch', 0)}/{epochs} · step {status.get('step', 0)}/{steps} · "
-        f"{status.get('images_per_s', 0):,.0f} images/s · ETA {eta_text}"
-    )
+    parts = [f"**{state}**", f"epoch {status.get('epoch', 0)}/{epochs}"]
+    if state == "running":
+        parts.append(f"step {status.get('step', 0)}/{steps}")
+        if status.get("images_per_s"):
+            parts.append(f"{status['images_per_s']:,.0f} images/s")
+        eta = status.get("eta_s")
+        if eta is not None:
+            parts.append("ETA " + time.strftime("%H:%M:%S" if eta >= 3600 else "%M:%S", time.gmtime(eta)))
     if status.get("phase"):
-        label += f" · {status['phase']}"
+        parts.append(status["phase"])
     if status.get("stopped_early"):
-        label += f" · {status['stopped_early']}"
-    st.progress(1.0 if state == "completed" else min(done / epochs, 1.0), text=label)
+        parts.append(status["stopped_early"])
+    return (1.0 if state == "completed" else min(done / epochs, 1.0)), " · ".join(parts)
+
+
+@st.fragment(run_every="2s")
+@guard
+def live(run_id: str) -> None:
+    try:
+        run = jobs.store.get(run_id)
+        cfg = run.read_config()["train"]
+    except RunError:
+        st.warning(f"Run **{run_id}** was deleted (in another window?).", icon=":material/delete:")
+        st.rerun()  # the whole page: the picker moves to a run that exists
+    status = run.status()
+    state = status.get("state")
+    fraction, label = progress_line(status, cfg["epochs"])
+    st.progress(fraction, text=label)
     if status.get("error"):
         st.error(status["error"], icon=":material/error:")
     b1, b2, _ = st.columns([1, 1, 4])
@@ -106,7 +125,7 @@ def live(run_id: str) -> None:
             for i, fig in enumerate(loss_figures(steps, get_family(cfg["family"]).loss_names)):
                 st.plotly_chart(fig, key=f"live_chart_{i}")
         else:
-            st.caption("Compiling the training step; curves appear after the first steps.")
+            st.caption("Curves appear after the first steps.")
     with right:
         samples = run.sample_paths()
         if samples:
@@ -119,14 +138,13 @@ def live(run_id: str) -> None:
     if evals:
         st.subheader("Quality during training", divider="gray")
         last = evals[-1]
+        previous = evals[-2] if len(evals) > 1 else None
         cols = st.columns(5)
         for col, key in zip(cols, ("fid", "inception_score", "coverage", "precision", "recall"), strict=True):
-            previous = evals[-2].get(key) if len(evals) > 1 else None
-            delta = None if previous is None else last[key] - previous
             col.metric(
                 METRICS[key][0],
                 metric_text(key, last[key], last),
-                None if delta is None else f"{delta:+.2f}",
+                metric_delta_text(key, last, previous),
                 delta_color="inverse" if key == "fid" else "normal",
                 help=METRICS[key][1],
             )

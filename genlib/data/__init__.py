@@ -28,6 +28,7 @@ __all__ = [
     "DatasetInfo",
     "DatasetStats",
     "compute_stats",
+    "dataset_stamp",
     "delete_dataset",
     "import_dataset",
     "list_datasets",
@@ -59,6 +60,12 @@ def list_datasets() -> list[DatasetInfo]:
             if paths.is_valid_id(f.stem) and f.stem not in BUILTINS:
                 out.append(DatasetInfo(f.stem, "imported", False))
     return out
+
+
+def dataset_stamp(name: str) -> int:
+    """Changes whenever the dataset's content may have (imported file's mtime; 0 for built-ins)."""
+    path = _imported_path(name) if paths.is_valid_id(name) and name not in BUILTINS else None
+    return path.stat().st_mtime_ns if path is not None and path.is_file() else 0
 
 
 def load_dataset(name: str) -> Dataset:
@@ -95,7 +102,8 @@ def import_dataset(
         src: an IDX file (.gz or raw; its labels file beside it is found by name),
             a .npz / .npy array file, or a .zip with one sub-folder of images per class.
         name: the new dataset's name (lowercase letters, digits, '-', '_').
-        labels_path: an IDX labels file, when it is not beside ``src``. Defaults to None.
+        labels_path: a second file with the labels (IDX, .npy or .npz), for sets shipped
+            as two files; an IDX labels file beside ``src`` is found by name. Defaults to None.
         overwrite: replace an imported dataset of the same name. Defaults to False.
     """
     if not paths.is_valid_id(name):
@@ -120,9 +128,19 @@ def import_dataset(
 
 
 def delete_dataset(name: str) -> None:
+    """Remove an imported dataset's file; refused while a queued or running job trains on it.
+
+    Finished runs that used it keep their samples and models; what needs the data
+    again (evaluation, reconstructions) tells the user it is gone.
+    """
+    from ..runs import RunStore
+
     if name in BUILTINS:
         raise DatasetError(f"{name!r} is built in and cannot be deleted")
     path = _imported_path(name) if paths.is_valid_id(name) else None
     if path is None or not path.is_file():
         raise DatasetError(f"no imported dataset named {name!r}")
+    busy = [r.id for r in RunStore().using_dataset(name) if r.status().get("state") in ("queued", "running")]
+    if busy:
+        raise DatasetError(f"{name!r} is in use by {len(busy)} active run(s) ({busy[0]}); stop them first")
     path.unlink()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
-from ..errors import DatasetError
+from ..errors import DatasetError, DatasetOffline
 from .dataset import Dataset, make_dataset
 
 SHAPE_CLASSES = ["circle", "square", "triangle", "cross"]
@@ -94,11 +94,7 @@ def load_keras(name: str) -> Dataset:
         (x, y), _ = getattr(keras.datasets, name).load_data()
     except Exception as exc:  # keras raises a bare Exception for failed downloads
         reason = str(exc).split(" -- ")[-1].strip() or type(exc).__name__
-        raise DatasetError(
-            f"could not download {name} ({reason}); this machine seems to be offline. "
-            f"Get the files elsewhere and import them: "
-            f"python -m genlib import {example_file} --name my-{name.replace('_', '-')}"
-        ) from None
+        raise DatasetOffline(name, reason, example_file) from None
     return make_dataset(name, x, np.asarray(y).reshape(-1), class_names, description)
 
 

@@ -27,21 +27,67 @@ Arrays = tuple[np.ndarray, "np.ndarray | None", "list[str] | None"]
 
 
 def read_any(path: str | Path, labels_path: str | Path | None = None) -> Arrays:
-    """Pick the reader from the file's name and contents."""
+    """Pick the reader from the file's name and contents.
+
+    Args:
+        path: the images file.
+        labels_path: a second file with one integer label per image, in any of the
+            array formats (IDX, .npy, .npz); it replaces labels found in ``path``.
+            Defaults to None (IDX files still find their labels file by name).
+    """
     path = Path(path)
     if not path.is_file():
         raise DatasetError(f"no such file: {path}")
+    if labels_path is not None and not Path(labels_path).is_file():
+        raise DatasetError(f"no such labels file: {labels_path}")
     name = path.name.lower()
     if name.endswith(".zip"):
+        if labels_path is not None:
+            raise DatasetError("a .zip takes its labels from its class folders; leave out the labels file")
         return read_zip(path)
-    if name.endswith(".npz") or name.endswith(".npy"):
-        return read_numpy(path)
+    if _is_idx(path):
+        images, labels, names = read_idx_pair(path)
+    elif name.endswith(".npz") or name.endswith(".npy"):
+        images, labels, names = read_numpy(path)
+    else:
+        raise DatasetError(_UNKNOWN_FORMAT.format(name=path.name))
+    if labels_path is not None:
+        labels = read_labels(Path(labels_path))
+    return images, labels, names
+
+
+def read_labels(path: Path) -> np.ndarray:
+    """One integer label per image from an IDX, .npy or .npz file (the KMNIST way: two files)."""
+    if _is_idx(path):
+        labels = parse_idx(_read_maybe_gzip(path), path.name)
+    elif path.name.lower().endswith((".npz", ".npy")):
+        labels = _numpy_labels(path)
+    else:
+        raise DatasetError(f"don't know how to read labels from {path.name}: use IDX, .npy or .npz")
+    labels = np.asarray(labels)
+    if labels.ndim != 1:
+        raise DatasetError(f"{path.name} does not hold labels: expected one number per image, got shape {labels.shape}")
+    return labels
+
+
+def _is_idx(path: Path) -> bool:
+    """IDX by name (…-ubyte, idx) or, for files without a telling name, by the magic number."""
+    name = path.name.lower()
     if "idx" in name or "ubyte" in name:
-        return read_idx_pair(path, labels_path)
-    raise DatasetError(
-        f"don't know how to import {path.name}: use IDX (.gz or raw, e.g. train-images-idx3-ubyte.gz), "
-        f".npz / .npy arrays, or a .zip with one folder of PNG/JPEG images per class"
-    )
+        return True
+    if name.endswith((".npz", ".npy", ".zip")):
+        return False
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if head[:2] == b"\x1f\x8b":
+        return not name.endswith((".npz.gz", ".npy.gz"))
+    return len(head) == 4 and head[:2] == b"\0\0" and head[2] in _IDX_DTYPES and 1 <= head[3] <= 4
+
+
+_UNKNOWN_FORMAT = (
+    "don't know how to import {name}: use IDX (.gz or raw, e.g. train-images-idx3-ubyte.gz), "
+    ".npz / .npy arrays, or a .zip with one folder of PNG/JPEG images per class"
+)
 
 
 # -- IDX ---------------------------------------------------------------------
@@ -118,11 +164,25 @@ _IMAGE_KEYS = ("images", "x", "x_train", "arr_0", "data")
 _LABEL_KEYS = ("labels", "y", "y_train", "arr_1", "targets")
 
 
-def read_numpy(path: Path) -> Arrays:
+_NPY_MAGIC, _ZIP_MAGIC = b"\x93NUMPY", b"PK\x03\x04"
+
+
+def _load_numpy(path: Path) -> dict[str, np.ndarray]:
+    """The arrays in a .npy (under the name "array") or .npz file; pickles are refused."""
     if path.stat().st_size > MAX_FILE_BYTES:
         raise DatasetError(f"{path.name} is too large ({path.stat().st_size / 2**20:.0f} MiB)")
+    with open(path, "rb") as f:
+        head = f.read(6)
+    if head[:1] == b"\x80":  # the opening byte of a pickle (protocol 2 and later)
+        raise DatasetError(f"{path.name} contains Python objects (pickles), which are not loaded for safety")
+    if head != _NPY_MAGIC and head[:4] != _ZIP_MAGIC:
+        raise DatasetError(f"{path.name} is not a NumPy file: it does not start with the .npy or .npz signature")
     try:
         loaded = np.load(path, allow_pickle=False)
+        if isinstance(loaded, np.ndarray):
+            return {"array": loaded}
+        with loaded:
+            return {key: loaded[key] for key in loaded.keys()}
     except ValueError as exc:
         if "pickle" in str(exc).lower():
             raise DatasetError(
@@ -130,23 +190,32 @@ def read_numpy(path: Path) -> Arrays:
             ) from None
         raise DatasetError(f"{path.name} is not a valid NumPy file ({exc})") from None
     except (OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise DatasetError(f"{path.name} is not a valid NumPy file ({exc})") from None
-    if isinstance(loaded, np.ndarray):
-        return loaded, None, None
-    with loaded:
-        keys = list(loaded.keys())
-        image_key = next((k for k in _IMAGE_KEYS if k in keys), None)
-        if image_key is None:
-            expected, found = ", ".join(_IMAGE_KEYS), ", ".join(keys) or "nothing"
-            raise DatasetError(f"{path.name} has no images array: expected one of {expected}; found {found}")
-        label_key = next((k for k in _LABEL_KEYS if k in keys), None)
-        try:
-            images = loaded[image_key]
-            labels = loaded[label_key] if label_key else None
-            names = [str(s) for s in loaded["class_names"]] if "class_names" in keys else None
-        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-            raise DatasetError(f"{path.name} is damaged or uses Python objects ({exc})") from None
-    return images, labels, names
+        raise DatasetError(f"{path.name} is damaged ({exc})") from None
+
+
+def read_numpy(path: Path) -> Arrays:
+    arrays = _load_numpy(path)
+    if "array" in arrays and len(arrays) == 1:
+        return arrays["array"], None, None
+    image_key = next((k for k in _IMAGE_KEYS if k in arrays), None)
+    if image_key is None:
+        expected, found = ", ".join(_IMAGE_KEYS), ", ".join(arrays) or "nothing"
+        raise DatasetError(f"{path.name} has no images array: expected one of {expected}; found {found}")
+    label_key = next((k for k in _LABEL_KEYS if k in arrays), None)
+    names = [str(s) for s in arrays["class_names"]] if "class_names" in arrays else None
+    return arrays[image_key], arrays[label_key] if label_key else None, names
+
+
+def _numpy_labels(path: Path) -> np.ndarray:
+    """The labels array of a .npy, or of a .npz by name (labels, y, ...) or as its only array."""
+    arrays = _load_numpy(path)
+    key = next((k for k in _LABEL_KEYS if k in arrays), None)
+    if key is None and len(arrays) == 1:
+        key = next(iter(arrays))
+    if key is None:
+        expected, found = ", ".join(_LABEL_KEYS), ", ".join(arrays)
+        raise DatasetError(f"{path.name} has no labels array: expected one of {expected}; found {found}")
+    return arrays[key]
 
 
 # -- zip of class folders ----------------------------------------------------

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from ..errors import RunError
-from .store import ACTIVE, Run, RunStore
+from .store import ACTIVE, LOCK_FD_ENV, Run, RunStore
 
 
 class JobManager:
@@ -32,6 +32,8 @@ class JobManager:
     def resume(self, run_id: str) -> Run:
         """Continue a stopped, interrupted or failed run from its last checkpoint."""
         run = self.store.get(run_id)
+        if run.trainer_alive():
+            raise RunError(f"run {run_id} is being trained right now (by the app or the command line)")
         state = run.status().get("state")
         if state in ACTIVE:
             raise RunError(f"run {run_id} is already {state}")
@@ -48,13 +50,13 @@ class JobManager:
         if status.get("state") not in ACTIVE:
             raise RunError(f"run {run_id} is not running (it is {status.get('state')})")
         pid = status.get("pid")
-        if pid:
+        if pid and run.trainer_alive():  # only signal a pid that still holds the run's lock
             try:
                 os.kill(int(pid), signal.SIGTERM)
             except ProcessLookupError:
                 pass
         else:
-            run.update_status(state="stopped", finished_at=time.time())
+            run.update_status(state="stopped", finished_at=time.time(), eta_s=None)
 
     def active(self) -> list[Run]:
         return [r for r in self.store.list() if r.status().get("state") in ACTIVE]
@@ -63,17 +65,24 @@ class JobManager:
         cmd = [sys.executable, "-m", "genlib", "train", "--run-dir", str(run.path)]
         if resume:
             cmd.append("--resume")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        with open(run.log_path, "ab") as log:
-            proc = subprocess.Popen(
-                cmd,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                cwd=Path(__file__).resolve().parents[2],
-                env=env,
-                start_new_session=True,
-            )
+        # The lock is taken here and handed to the job, so the run counts as alive from
+        # this moment until the job's process ends, and a second launch is refused.
+        lock = run.lock()
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", LOCK_FD_ENV: str(lock.fd)}
+        try:
+            with open(run.log_path, "ab") as log:
+                proc = subprocess.Popen(
+                    cmd,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    cwd=Path(__file__).resolve().parents[2],
+                    env=env,
+                    start_new_session=True,
+                    pass_fds=(lock.fd,),
+                )
+        finally:
+            lock.release()  # the child's copy keeps the lock
         threading.Thread(target=proc.wait, daemon=True).start()  # reap it when it ends
         # The job writes its own pid when it starts; record it now for the seconds before.
         if run.raw_status().get("state") == "queued":

@@ -8,10 +8,15 @@ runs/<run_id>/
   checkpoints/last.keras
   model/model.keras, model/generator.keras
   log.txt
+  lock                 held (flock) by the one process training the run, for its lifetime
+
+Liveness is read from that lock, never from a pid: the OS releases it when the
+trainer ends, however it ends, and no other process can hold it by accident.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import shutil
@@ -24,8 +29,10 @@ from ..io import read_json, read_jsonl, write_json
 
 STATES = ("queued", "running", "completed", "failed", "stopped", "interrupted")
 ACTIVE = ("queued", "running")
-# A queued run whose process never reported for this long is counted as dead.
-QUEUE_GRACE_S = 120.0
+# A queued run whose trainer has not taken the lock after this long is counted as dead.
+# (The job manager takes it before launching, so only CLI runs ever wait, for milliseconds.)
+QUEUE_GRACE_S = 60.0
+LOCK_FD_ENV = "GENLAB_RUN_LOCK_FD"  # a lock taken by the parent and inherited by the trainer
 
 
 class Run:
@@ -42,6 +49,7 @@ class Run:
     checkpoint_path = property(lambda self: self.path / "checkpoints" / "last.keras")
     model_dir = property(lambda self: self.path / "model")
     log_path = property(lambda self: self.path / "log.txt")
+    lock_path = property(lambda self: self.path / "lock")
 
     def trained_model_path(self) -> Path | None:
         """The final model if the run finished, else its last checkpoint; None before epoch 1."""
@@ -67,19 +75,38 @@ class Run:
     def status(self) -> dict:
         """The status, with a dead job's ``running``/``queued`` turned into ``interrupted``."""
         status = self.raw_status()
-        if status.get("state") in ACTIVE and not self._job_alive(status):
-            status = self.update_status(
-                state="interrupted",
-                finished_at=time.time(),
-                error=f"the training process ended unexpectedly (pid {status.get('pid')})",
-            )
-        return status
+        state = status.get("state")
+        if state not in ACTIVE or self.trainer_alive():
+            return status
+        if state == "queued" and time.time() - status.get("created_at", 0) < QUEUE_GRACE_S:
+            return status
+        if self.trainer_alive():  # it took the lock between the two looks
+            return self.raw_status()
+        return self.update_status(
+            state="interrupted",
+            finished_at=time.time(),
+            eta_s=None,
+            phase=None,
+            error=f"the training process ended unexpectedly (pid {status.get('pid')}); see log.txt",
+        )
 
-    def _job_alive(self, status: dict) -> bool:
-        pid = status.get("pid")
-        if not pid:
-            return time.time() - status.get("created_at", time.time()) < QUEUE_GRACE_S
-        return pid_alive(int(pid), str(self.path))
+    def trainer_alive(self) -> bool:
+        """True while some process holds this run's lock, i.e. is training it."""
+        try:
+            fd = os.open(self.lock_path, os.O_RDONLY)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)  # also drops the shared lock taken just now
+        return False
+
+    def lock(self) -> RunLock:
+        """Take the trainer's lock (or adopt the one the job manager passed down); RunError if held."""
+        return RunLock(self)
 
     def update_status(self, **fields) -> dict:
         status = {**self.raw_status(), **fields, "updated_at": time.time()}
@@ -131,6 +158,49 @@ class Run:
         }
 
 
+class RunLock:
+    """The exclusive lock of the one process that trains a run; the OS drops it when that process ends."""
+
+    def __init__(self, run: Run):
+        self.run = run
+        self.fd = _inherited_lock(run.lock_path)
+        if self.fd is None:
+            self.fd = os.open(run.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(self.fd)
+                raise RunError(
+                    f"run {run.id} is being trained by another process right now; stop that one first"
+                ) from None
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self) -> RunLock:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.release()
+
+
+def _inherited_lock(path: Path) -> int | None:
+    """The descriptor named by GENLAB_RUN_LOCK_FD if it is this run's lock file, else None."""
+    text = os.environ.get(LOCK_FD_ENV)
+    if not text or not text.isdigit():
+        return None
+    try:
+        held, wanted = os.fstat(int(text)), os.stat(path)
+    except OSError:
+        return None
+    if (held.st_dev, held.st_ino) != (wanted.st_dev, wanted.st_ino):
+        return None
+    os.environ.pop(LOCK_FD_ENV, None)  # adopted once; a later run in this process locks its own
+    return int(text)
+
+
 def pid_alive(pid: int, marker: str | None = None) -> bool:
     """True if ``pid`` runs (not a zombie) and, when given, its command line mentions ``marker``."""
     try:
@@ -180,6 +250,17 @@ class RunStore:
         runs = [r for r in runs if r.exists()]
         return sorted(runs, key=lambda r: r.config_path.stat().st_mtime, reverse=True)
 
+    def using_dataset(self, name: str) -> list[Run]:
+        """Runs trained (or training) on dataset ``name``."""
+        out = []
+        for run in self.list():
+            try:
+                if run.read_config().get("train", {}).get("dataset") == name:
+                    out.append(run)
+            except (RunError, ValueError, OSError):
+                continue
+        return out
+
     def new_id(self, family: str, dataset: str) -> str:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         return f"{stamp}-{family}-{dataset}-{secrets.token_hex(2)}"[:64].lower().replace("_", "-")
@@ -195,7 +276,7 @@ class RunStore:
     def delete(self, run_id: str) -> None:
         run = self.get(run_id)
         state = run.status().get("state")
-        if state in ACTIVE:
+        if state in ACTIVE or run.trainer_alive():
             raise RunError(f"run {run_id} is still {state}; stop it before deleting")
         shutil.rmtree(run.path)
 

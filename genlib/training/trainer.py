@@ -93,24 +93,24 @@ class Trainer:
         """Train to ``epochs``; return the final status. Errors are recorded, then re-raised."""
         import os
 
-        started = time.time()
-        status = self.run.update_status(
-            state="running", pid=os.getpid(), started_at=started, finished_at=None, error=None
-        )
-        previous = self._install_signal_handlers()
-        try:
-            final_state = self._train()
-        except Exception as exc:
-            message = str(exc) if isinstance(exc, GenlibError) else f"{type(exc).__name__}: {exc}"
-            if not isinstance(exc, GenlibError):
-                traceback.print_exc()
-            self.run.update_status(state="failed", error=message, finished_at=time.time())
-            raise
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-        status = self.run.update_status(state=final_state, finished_at=time.time())
-        return status
+        with self.run.lock():  # one trainer per run: a second one stops here, touching nothing
+            started = time.time()
+            self.run.update_status(
+                state="running", pid=os.getpid(), started_at=started, finished_at=None, error=None, eta_s=None
+            )
+            previous = self._install_signal_handlers()
+            try:
+                final_state = self._train()
+            except Exception as exc:
+                message = str(exc) if isinstance(exc, GenlibError) else f"{type(exc).__name__}: {exc}"
+                if not isinstance(exc, GenlibError):
+                    traceback.print_exc()
+                self.run.update_status(state="failed", error=message, finished_at=time.time(), eta_s=None, phase=None)
+                raise
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+            return self.run.update_status(state=final_state, finished_at=time.time(), eta_s=None, phase=None)
 
     def _train(self) -> str:
         from ..models import create_model, get_family, load_model
@@ -146,6 +146,7 @@ class Trainer:
         )
 
         evaluator = self._evaluator(ds)
+        self.run.update_status(phase="compiling the training step")
         timer = _Throughput(total_images=(tc.epochs - first_epoch + 1) * steps * batch, budget_s=tc.time_budget_s)
         out_of_time = False
         for epoch in range(first_epoch, tc.epochs + 1):
@@ -165,6 +166,8 @@ class Trainer:
                     break
                 logs = step_fn(images, labels, order[s * batch : (s + 1) * batch])
                 values = {k: float(v) for k, v in logs.items()}
+                if timer.t0 is None:  # the first step of this process: compiled now
+                    self.run.update_status(phase=None)
                 self._check_finite(values, epoch, s + 1)
                 for k, v in values.items():
                     sums[k] = sums.get(k, 0.0) + v

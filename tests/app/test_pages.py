@@ -83,15 +83,17 @@ def test_model_page_shows_architecture_and_validates():
     at = app("model")
     assert at.title[0].value == "Model"
     assert len(at.dataframe) == 2  # generator and discriminator tables
-    at.number_input(key="field_gan_seed-001_latent_dim").set_value(1).run()
-    assert any("latent_dim must be between 2 and 512" in e.value for e in at.error)
-    at.number_input(key="field_gan_seed-001_latent_dim").set_value(64).run()
-    assert not at.error and at.session_state["model_fields"] == {"latent_dim": 64}
+    at.number_input(key="field_latent_dim").set_value(1).run()
+    assert any("**Latent size** (`latent_dim`) must be between 2 and 512" in e.value for e in at.error)
+    at.number_input(key="field_latent_dim").set_value(64).run()
+    assert not at.error and at.session_state["choices"].model == {"latent_dim": 64}
+    at.text_input(key="field_g_hidden").input("256, x").run()
+    assert any("whole numbers separated by commas" in e.value for e in at.error)
 
 
 def test_train_page_starts_a_job_that_creates_a_run_directory():
     at = app("train")
-    at.number_input(key="epochs").set_value(1).run()
+    at.number_input(key="train_epochs").set_value(1).run()
     at.button(key="start_button").click().run()
     assert not at.exception and not at.error
     runs = RunStore().list()
@@ -105,7 +107,7 @@ def test_train_page_starts_a_job_that_creates_a_run_directory():
 def test_gallery_and_runs_pages_render_a_finished_run(finished_run):
     at = app("gallery")
     assert at.title[0].value == "Gallery" and not at.exception
-    assert at.select_slider(key="epoch_slider").value == 2
+    assert at.select_slider(key=f"epoch_{finished_run.id}").value == 2
     assert any("Reconstructions" in s.value for s in at.subheader)
     at = app("runs")
     assert at.title[0].value == "Runs" and at.dataframe

@@ -1,0 +1,196 @@
+"""The user's current choices: dataset, family, preset, model fields, training settings.
+
+One :class:`Choices` is the whole configuration a person builds across the Data,
+Model and Train pages. It is plain data (no Streamlit), so the app can keep one
+per browser session, mirror it in the URL, save it under a name, and turn it
+into a run's config.json with :meth:`Choices.build`::
+
+    >>> c = Choices(dataset="shapes", family="dcgan", model={"filters": 32})
+    >>> c.to_query()
+    {'dataset': 'shapes', 'family': 'dcgan', 'preset': 'default', 'filters': '32'}
+    >>> Choices.from_query(c.to_query())[0] == c.normalised()
+    True
+
+Model fields are stored as overrides of the preset and training settings as
+overrides of :class:`TrainConfig`'s defaults, so a link carries only what the
+person changed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ConfigError
+
+# Filled from the dataset, never chosen by hand.
+DATA_FIELDS = ("image_shape", "num_classes")
+# TrainConfig fields a person sets on the Train page (the rest are set by the app or CLI).
+TRAIN_FIELDS = ("epochs", "batch_size", "seed", "eval_every", "time_budget_s")
+_TOP = ("dataset", "family", "preset")
+
+
+def _families():
+    from .models import get_family, list_families
+
+    return list_families(), get_family
+
+
+def _default_family() -> str:
+    return _families()[0][0]
+
+
+@dataclass(frozen=True)
+class Choices:
+    dataset: str = "digits"
+    family: str = field(default_factory=_default_family)
+    preset: str = ""  # "" = the family's first preset
+    model: dict[str, Any] = field(default_factory=dict)  # overrides of the preset
+    train: dict[str, Any] = field(default_factory=dict)  # overrides of TrainConfig's defaults
+
+    # -- derived -------------------------------------------------------------
+    @property
+    def family_class(self):
+        return _families()[1](self.family)
+
+    def preset_values(self) -> dict[str, Any]:
+        """Every model field's value before the person's overrides (the preset's)."""
+        from .models import make_config
+
+        return vars(make_config(self.family, self.preset or None))
+
+    def model_values(self) -> dict[str, Any]:
+        """Every model field's value as shown: the preset's, then the overrides."""
+        return {**self.preset_values(), **self.model}
+
+    def train_values(self) -> dict[str, Any]:
+        from .training.config import TrainConfig
+
+        defaults = {f.name: f.default for f in dataclasses.fields(TrainConfig) if f.name in TRAIN_FIELDS}
+        return {**defaults, **self.train}
+
+    # -- changes -------------------------------------------------------------
+    def normalised(self) -> Choices:
+        """Family and preset made valid; fields the family or trainer lacks dropped; defaults dropped."""
+        families, get_family = _families()
+        family = self.family if self.family in families else families[0]
+        cls = get_family(family)
+        preset = self.preset if self.preset in cls.presets else next(iter(cls.presets), "")
+        fields = {f.name for f in dataclasses.fields(cls.config_class)} - set(DATA_FIELDS)
+        base = Choices(self.dataset, family, preset)
+        start = base.preset_values()
+        model = {k: v for k, v in self.model.items() if k in fields and v != start.get(k)}
+        train_defaults = base.train_values()
+        train = {k: v for k, v in self.train.items() if k in TRAIN_FIELDS and v != train_defaults[k]}
+        return Choices(self.dataset, family, preset, model, train)
+
+    def with_family(self, family: str) -> Choices:
+        """Switch family, keeping the fields the new family has (and a preset of the same name)."""
+        return dataclasses.replace(self, family=family).normalised()
+
+    def with_preset(self, preset: str) -> Choices:
+        """A new starting point: the preset's values replace the model overrides."""
+        return dataclasses.replace(self, preset=preset, model={}).normalised()
+
+    def with_model_field(self, name: str, value: Any) -> Choices:
+        return dataclasses.replace(self, model={**self.model, name: value}).normalised()
+
+    def with_train_field(self, name: str, value: Any) -> Choices:
+        return dataclasses.replace(self, train={**self.train, name: value}).normalised()
+
+    def with_dataset(self, dataset: str) -> Choices:
+        return dataclasses.replace(self, dataset=dataset)
+
+    # -- configs ---------------------------------------------------------------
+    def model_config(self, image_shape: tuple[int, ...] | None = None, num_classes: int | None = None):
+        """The family's validated config; raises ConfigError naming the field."""
+        from .models import make_config
+
+        data = {}
+        if image_shape is not None:
+            data = {"image_shape": tuple(image_shape), "num_classes": int(num_classes or 0)}
+        return make_config(self.family, self.preset or None, **self.model, **data)
+
+    def train_config(self):
+        from .training.config import TrainConfig
+
+        return TrainConfig(dataset=self.dataset, family=self.family, preset=self.preset, **self.train)
+
+    def build(self) -> dict:
+        """The config.json for a run of these choices (loads the dataset; raises GenlibError)."""
+        from .training.trainer import build_config
+
+        return build_config(self.train_config(), self.model_config())
+
+    # -- text forms: URL query and saved configurations -----------------------
+    def to_query(self) -> dict[str, str]:
+        query = {"dataset": self.dataset, "family": self.family, "preset": self.preset}
+        for name, value in {**self.model, **self.train}.items():
+            query[name] = _to_text(value)
+        return query
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, str]) -> tuple[Choices, list[str]]:
+        """Choices from URL parameters; entries that do not parse are skipped and reported."""
+        from .training.config import TrainConfig
+
+        problems: list[str] = []
+        families, get_family = _families()
+        family = params.get("family", families[0])
+        if family not in families:
+            problems.append(f"unknown model family {family!r} in the link; using {families[0]}")
+            family = families[0]
+        config_class = get_family(family).config_class
+        model, train = {}, {}
+        for name, text in params.items():
+            if name in _TOP:
+                continue
+            target, parser = (train, TrainConfig) if name in TRAIN_FIELDS else (model, config_class)
+            try:
+                target[name] = parser.parse_value(name, str(text))
+            except ConfigError as exc:
+                problems.append(f"ignored {name}={text!r} from the link: {exc}")
+        preset = params.get("preset", "")
+        if preset and preset not in get_family(family).presets:
+            problems.append(f"unknown preset {preset!r} for {family} in the link")
+        choices = cls(params.get("dataset", "digits"), family, preset, model, train)
+        return choices.normalised(), problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "family": self.family,
+            "preset": self.preset,
+            "model": {k: _jsonable(v) for k, v in self.model.items()},
+            "train": dict(self.train),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Choices:
+        """Saved choices back; tuples were stored as lists and unknown fields are dropped."""
+        model = {k: tuple(v) if isinstance(v, list) else v for k, v in dict(data.get("model", {})).items()}
+        return cls(
+            data.get("dataset", "digits"),
+            data.get("family", _default_family()),
+            data.get("preset", ""),
+            model,
+            dict(data.get("train", {})),
+        ).normalised()
+
+    def headline(self, family_title: str | None = None) -> str:
+        """'shapes · DCGAN · fast': what the pages show at the top."""
+        return f"{self.dataset} · {family_title or self.family_class.title} · {self.preset}"
+
+
+def _to_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (tuple, list)):
+        return ",".join(map(str, value))
+    return str(value)
+
+
+def _jsonable(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
