@@ -73,7 +73,7 @@ def selected_run(ids: list[str], fallback: str | None = None) -> str | None:
     if wanted in ids:
         return wanted
     if wanted is not None:
-        flash(f"Run **{wanted}** no longer exists (deleted in another window?).", "info")
+        st.info(f"Run **{wanted}** no longer exists (deleted in another window?).", icon=":material/info:")
     chosen = fallback if fallback in ids else (ids[0] if ids else None)
     select_run(chosen)
     return chosen

@@ -163,3 +163,75 @@ def test_names_are_checked(tmp_path, images):
         data.import_dataset(tmp_path / "ok.npy", "ok")
     data.delete_dataset("ok")
     assert stored() == []
+
+
+# -- two files: images and labels (the KMNIST way) --------------------------------
+
+
+@pytest.mark.parametrize("labels_file", ["labels.npy", "labels.npz", "y.npz", "labels-idx1-ubyte"])
+def test_labels_from_a_second_file_in_any_array_format(tmp_path, images, labels, labels_file):
+    np.savez(tmp_path / "imgs.npz", images)  # arr_0 only: no labels inside
+    path = tmp_path / labels_file
+    if labels_file == "labels.npy":
+        np.save(path, labels)
+    elif labels_file == "labels.npz":
+        np.savez(path, labels=labels)
+    elif labels_file == "y.npz":
+        np.savez(path, whatever=labels)  # a lone array is taken as the labels
+    else:
+        path.write_bytes(idx_bytes(labels))
+    ds = data.import_dataset(tmp_path / "imgs.npz", "pair", labels_path=path)
+    assert ds.num_classes == 3 and np.array_equal(ds.labels, labels)
+    assert data.load_dataset("pair").num_classes == 3
+
+
+def test_idx_images_with_npy_labels_and_raw_idx_without_a_telling_name(tmp_path, images, labels):
+    (tmp_path / "images.bin").write_bytes(idx_bytes(images))  # recognised by its magic number
+    np.save(tmp_path / "labels.npy", labels)
+    ds = data.import_dataset(tmp_path / "images.bin", "raw-idx", labels_path=tmp_path / "labels.npy")
+    assert len(ds) == 30 and ds.num_classes == 3
+
+
+def test_labels_file_of_the_wrong_length_or_shape_is_refused(tmp_path, images):
+    np.save(tmp_path / "imgs.npy", images)
+    np.save(tmp_path / "short.npy", np.arange(5))
+    np.save(tmp_path / "square.npy", np.zeros((30, 2), np.int64))
+    with pytest.raises(DatasetError, match="5 labels for 30 images"):
+        data.import_dataset(tmp_path / "imgs.npy", "x", labels_path=tmp_path / "short.npy")
+    with pytest.raises(DatasetError, match="does not hold labels"):
+        data.import_dataset(tmp_path / "imgs.npy", "x", labels_path=tmp_path / "square.npy")
+    assert stored() == []
+
+
+def test_random_bytes_are_not_called_pickles_but_pickles_are(tmp_path):
+    import pickle
+
+    (tmp_path / "noise.npy").write_bytes(np.random.default_rng(0).bytes(4096))
+    with pytest.raises(DatasetError, match="not a NumPy file"):
+        data.import_dataset(tmp_path / "noise.npy", "x")
+    (tmp_path / "real.npz").write_bytes(pickle.dumps({"images": [1, 2]}))
+    with pytest.raises(DatasetError, match="pickles"):
+        data.import_dataset(tmp_path / "real.npz", "x")
+    assert stored() == []
+
+
+def test_dataset_names_with_a_trailing_newline_are_refused(tmp_path, images):
+    np.save(tmp_path / "ok.npy", images)
+    with pytest.raises(DatasetError, match="lowercase"):
+        data.import_dataset(tmp_path / "ok.npy", "trail\n")
+    assert stored() == []
+
+
+def test_a_dataset_in_use_by_a_live_run_cannot_be_deleted(tmp_path, images):
+    from genlib.runs import RunStore
+
+    np.save(tmp_path / "ok.npy", images)
+    data.import_dataset(tmp_path / "ok.npy", "busy-set")
+    run = RunStore().create({"train": {"dataset": "busy-set", "family": "gan"}, "model": {}}, "r")
+    with run.lock():  # as a trainer holds it
+        run.update_status(state="running")
+        with pytest.raises(DatasetError, match="in use by 1 active run"):
+            data.delete_dataset("busy-set")
+    run.update_status(state="completed")
+    data.delete_dataset("busy-set")
+    assert stored() == []

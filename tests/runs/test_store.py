@@ -56,15 +56,15 @@ def test_live_process_of_another_program_is_not_our_job(tmp_path):
 
 def test_running_run_cannot_be_deleted_and_completed_cannot_resume(tmp_path):
     store = RunStore(tmp_path)
-    proc = subprocess.Popen([sys.executable, "-c", f"import time; time.sleep(30)  # {tmp_path / 'busy'}"])
-    try:
-        run = store.create(CONFIG, "busy")
-        run.update_status(state="running", pid=proc.pid)
+    run = store.create(CONFIG, "busy")
+    with run.lock():  # as its trainer holds it
+        run.update_status(state="running", pid=12345)
+        assert run.status()["state"] == "running"
         with pytest.raises(RunError, match="stop it before deleting"):
             store.delete("busy")
-    finally:
-        proc.kill()
-        proc.wait()
+        with pytest.raises(RunError, match="being trained by another process"):
+            run.lock()  # a second trainer is refused
+    assert run.status()["state"] == "interrupted"  # the lock went with its holder
     done = store.create(CONFIG, "done")
     done.update_status(state="completed")
     with pytest.raises(RunError, match="completed all its epochs"):
