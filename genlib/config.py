@@ -54,8 +54,22 @@ KIND_TEXT = {
 _LABEL_WORDS = {"d": "discriminator", "g": "generator", "lr": "learning rate", "dim": "size", "ema": "EMA"}
 
 
+_LABELS = {
+    "eval_every": "Metrics every N epochs",
+    "g_hidden": "Generator hidden layers",
+    "d_hidden": "Discriminator hidden layers",
+    "hidden": "Hidden layers",
+    "g_batchnorm": "Generator BatchNorm",
+    "embed_dim": "Class embedding size",
+    "slope": "LeakyReLU slope",
+    "ema": "EMA of generator weights",
+}
+
+
 def field_label(name: str) -> str:
     """A readable label for a field name: ``d_learning_rate`` -> "Discriminator learning rate"."""
+    if name in _LABELS:
+        return _LABELS[name]
     words = [_LABEL_WORDS.get(w, w) for w in name.split("_")]
     text = " ".join(words).replace("beta 1", "beta₁").replace("time budget s", "time budget (s)")
     return text[:1].upper() + text[1:]

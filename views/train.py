@@ -42,7 +42,8 @@ def start() -> None:
     flash(f"Started **{run.id}**.")
 
 
-with st.expander("Start a new training job", expanded=not jobs.store.list(), icon=":material/play_arrow:"):
+# Open unless a job is running: then the page is for watching it.
+with st.expander("Start a new training job", expanded=not jobs.active(), icon=":material/play_arrow:"):
     headline()
     st.caption("Change the dataset on the Data page and the model on the Model page; set the run's length here.")
     values = choices().train_values()

@@ -107,3 +107,69 @@ def wait_for(driver, css: str, timeout: float = 120.0, count: int = 1):
             return found
         time.sleep(0.5)
     raise AssertionError(f"no {css!r} after {timeout:.0f} s")
+
+
+# -- acting as a person would: labels and visible text, not internals ------------------
+def body_text(driver) -> str:
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.TAG_NAME, "body").text
+
+
+def wait_text(driver, text: str, timeout: float = 60.0) -> None:
+    deadline = time.time() + timeout
+    while text not in body_text(driver):
+        if time.time() > deadline:
+            raise AssertionError(f"{text!r} never appeared; the page says:\n{body_text(driver)[:3000]}")
+        time.sleep(0.4)
+
+
+def settle(driver, seconds: float = 1.5) -> None:
+    """Wait until Streamlit is idle (no 'Running...' indicator), then a little longer."""
+    from selenium.webdriver.common.by import By
+
+    deadline = time.time() + 60
+    time.sleep(0.5)
+    while driver.find_elements(By.CSS_SELECTOR, "[data-testid='stStatusWidget']") and time.time() < deadline:
+        time.sleep(0.3)
+    time.sleep(seconds)
+
+
+def click_nav(driver, title: str) -> None:
+    """Follow a sidebar link, in the same session (a new URL would start a new one)."""
+    links = wait_for(driver, "[data-testid='stSidebarNav'] a")
+    link = next(a for a in links if a.text.strip().splitlines()[-1:] == [title])  # after the icon's name
+    link.click()
+    wait_for(driver, "h1")
+    wait_text(driver, title)
+    settle(driver)
+
+
+def click_button(driver, text: str) -> None:
+    button = next(
+        b for b in wait_for(driver, "button") if b.text.strip().splitlines()[-1:] == [text] and b.is_displayed()
+    )
+    button.click()
+    settle(driver)
+
+
+def choose(driver, label: str, option: str) -> None:
+    """Pick ``option`` in the selectbox labelled ``label``."""
+    from selenium.webdriver.common.by import By
+
+    box = next(b for b in wait_for(driver, "[data-testid='stSelectbox']") if b.text.splitlines()[0].strip() == label)
+    box.find_element(By.CSS_SELECTOR, "input").click()
+    time.sleep(0.5)
+    item = next(o for o in wait_for(driver, "[role='option']") if o.text.strip().split(" (")[0] == option)
+    item.click()
+    settle(driver)
+
+
+def type_number(driver, label: str, value) -> None:
+    """Type into the number (or text) input labelled ``label`` and press Enter."""
+    from selenium.webdriver.common.keys import Keys
+
+    field = wait_for(driver, f"input[aria-label='{label}']")[0]
+    field.send_keys(Keys.CONTROL, "a")
+    field.send_keys(str(value), Keys.ENTER)
+    settle(driver)
