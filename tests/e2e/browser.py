@@ -146,9 +146,7 @@ def click_nav(driver, title: str) -> None:
 
 
 def click_button(driver, text: str) -> None:
-    button = next(
-        b for b in wait_for(driver, "button") if b.text.strip().splitlines()[-1:] == [text] and b.is_displayed()
-    )
+    button = next(b for b in wait_for(driver, "button") if text in b.text.strip().splitlines() and b.is_displayed())
     button.click()
     settle(driver)
 
