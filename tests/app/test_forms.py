@@ -1,0 +1,110 @@
+"""Forms say what is wrong in words, keep what was chosen, and report what they did."""
+
+import numpy as np
+
+from genlib import data
+from genlib.choices import Choices
+from tests.app.test_changes_underneath import fake_run
+from tests.app.test_pages import app
+
+
+def test_out_of_range_training_settings_are_explained_and_block_start():
+    at = app("train")
+    at.number_input(key="train_epochs").set_value(0).run()
+    assert any("**Epochs** (`epochs`) must be between 1 and 10000, got 0" in e.value for e in at.error)
+    assert at.button(key="start_button").disabled
+    at.number_input(key="train_epochs").set_value(4).run()
+    assert not at.error and not at.button(key="start_button").disabled
+    assert at.session_state["choices"].train == {"epochs": 4}
+
+
+def test_saved_configuration_brings_back_model_and_training_settings():
+    at = app()
+    at.session_state["choices"] = Choices("shapes", "dcgan", "fast", {"filters": 12}, {"epochs": 7, "seed": 3})
+    at.switch_page("views/model.py").run()
+    at.text_input(key="config_name").input("mine").run()
+    at.button(key="save_config").click().run()
+    at.session_state["choices"] = Choices()  # start over
+    at.run()
+    at.selectbox(key="config_pick").select("mine").run()
+    at.button(key="load_config").click().run()
+    c = at.session_state["choices"]
+    assert (c.family, c.preset, c.model, c.train) == ("dcgan", "fast", {"filters": 12}, {"epochs": 7, "seed": 3})
+    assert at.number_input(key="field_filters").value == 12
+    assert any("Loaded **mine**" in s.value for s in at.success)
+
+
+def test_offline_download_points_to_the_import_box(monkeypatch):
+    import keras
+
+    def offline():
+        raise Exception("URL fetch failure -- [Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
+    at = app()
+    at.selectbox(key="dataset").select("mnist").run()
+    assert not at.exception
+    assert any("seems to be offline" in e.value for e in at.error)
+    assert any("**Import a dataset** above" in i.value for i in at.info)
+
+
+def test_import_reports_success_and_a_second_import_can_replace(tmp_path):
+    images = np.random.default_rng(0).integers(0, 256, (40, 8, 8), dtype=np.uint8)
+    buf = tmp_path / "x.npy"
+    np.save(buf, images)
+    at = app()
+    at.file_uploader(key="upload").upload("x.npy", buf.read_bytes()).run()
+    at.text_input(key="import_name").input("mine").run()
+    at.button(key="import_button").click().run()
+    assert any("Imported **mine**: 40 images 8x8x1, no labels" in s.value for s in at.success)
+    assert at.selectbox(key="dataset").value == "mine"
+    np.save(buf, images[:20])
+    at.file_uploader(key="upload").upload("x.npy", buf.read_bytes()).run()
+    at.text_input(key="import_name").input("mine").run()
+    at.button(key="import_button").click().run()
+    assert any("already exists" in e.value for e in at.error)
+    at.checkbox(key="import_overwrite").check().run()
+    at.button(key="import_button").click().run()
+    assert len(data.load_dataset("mine")) == 20
+
+
+def test_deleting_a_dataset_goes_back_to_digits_and_other_sessions_follow(tmp_path):
+    np.save(tmp_path / "x.npy", np.zeros((10, 8, 8), np.uint8))
+    data.import_dataset(tmp_path / "x.npy", "gone-soon")
+    other = app()  # a second browser, looking at the same dataset
+    other.selectbox(key="dataset").select("gone-soon").run()
+    at = app()
+    at.selectbox(key="dataset").select("gone-soon").run()
+    at.button(key="delete_dataset").click().run()
+    assert at.selectbox(key="dataset").value == "digits" and "gone-soon" not in at.selectbox(key="dataset").options
+    other.run()
+    assert not other.exception and other.selectbox(key="dataset").value == "digits"
+    assert any("gone-soon" in w.value and "not available" in w.value for w in other.warning)
+
+
+def test_metric_changes_are_shown_in_the_unit_of_the_value():
+    from views._ui import metric_delta_text
+
+    last = {"fid": 10.0, "recall": 0.36, "coverage": 0.9, "class_counts": [1] * 10}
+    before = {"fid": 12.5, "recall": 0.40, "coverage": 0.8, "class_counts": [1] * 10}
+    assert metric_delta_text("recall", last, before) == "-4%"
+    assert metric_delta_text("coverage", last, before) == "+1 classes"
+    assert metric_delta_text("fid", last, before) == "-2.50"
+    assert metric_delta_text("fid", last, None) is None
+
+
+def test_compare_defaults_to_a_metric_every_run_has():
+    from genlib.io import append_jsonl
+    from genlib.runs import RunStore
+    from views._ui import compare_metrics
+
+    gan = fake_run("a-gan", 3)
+    vae = RunStore().create(Choices("digits", "vae").build(), "a-vae")
+    for e in (1, 2, 3):
+        append_jsonl(vae.metrics_path, {"kind": "epoch", "epoch": e, "loss": 1.0, "kl": 0.2})
+    first = next(iter(compare_metrics([gan, vae])))
+    assert first.endswith("loss") and first != "d_fake"  # nothing shared yet: a loss, never D's output
+    for run in (gan, vae):
+        append_jsonl(run.metrics_path, {"kind": "eval", "epoch": 3, "fid": 5.0, "recall": 0.5, "n": 1000})
+    series = compare_metrics([gan, vae])
+    assert next(iter(series)) == "fid" and set(series["fid"]) == {"a-gan", "a-vae"}
