@@ -64,8 +64,10 @@ def main() -> None:
             at.select_slider(key=slider).set_value(args.epochs - 1 - i).run()
             times.append(time.perf_counter() - t)
             assert not at.exception, at.exception
-        print(f"server, whole Gallery script per slider step: median {statistics.median(times):.3f} s, "
-              f"max {max(times):.3f} s over {len(times)} steps")
+        print(
+            f"server, whole Gallery script per slider step: median {statistics.median(times):.3f} s, "
+            f"max {max(times):.3f} s over {len(times)} steps"
+        )
 
         with served_app(home) as url, chromium(Path(tmp) / "profile", 1400, 900) as driver:
             from selenium.webdriver.common.keys import Keys
@@ -82,8 +84,10 @@ def main() -> None:
                 while want not in body_text(driver):
                     time.sleep(0.02)
                 trips.append(time.perf_counter() - t)
-            print(f"browser round trip per slider step: median {statistics.median(trips):.3f} s, "
-                  f"max {max(trips):.3f} s over {len(trips)} steps")
+            print(
+                f"browser round trip per slider step: median {statistics.median(trips):.3f} s, "
+                f"max {max(trips):.3f} s over {len(trips)} steps"
+            )
 
 
 if __name__ == "__main__":

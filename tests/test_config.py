@@ -26,14 +26,14 @@ def test_range_error_names_the_field():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"size": "big"}, "size must be int"),
-        ({"size": True}, "size must be int"),
+        ({"size": "big"}, "size must be a whole number"),
+        ({"size": True}, "size must be a whole number"),
         ({"rate": 2.0}, "rate must be between"),
         ({"rate": float("nan")}, "rate must be a number"),
         ({"kind": "c"}, "kind must be one of a, b"),
         ({"widths": (8, 8, 8, 8)}, "widths must have between 1 and 3 entries"),
         ({"widths": (4,)}, "each entry of widths must be between 8 and 64"),
-        ({"flag": 1}, "flag must be bool"),
+        ({"flag": 1}, "flag must be true or false"),
     ],
 )
 def test_invalid_values_are_rejected(kwargs, message):
@@ -56,7 +56,7 @@ def test_unknown_field_is_named():
 def test_parse_value_from_command_line_text():
     assert Example.parse_value("widths", "8, 16,32") == (8, 16, 32)
     assert Example.parse_value("flag", "true") is True
-    with pytest.raises(ConfigError, match="size must be int, got 'x'"):
+    with pytest.raises(ConfigError, match="size must be a whole number, got 'x'"):
         Example.parse_value("size", "x")
 
 
