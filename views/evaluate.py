@@ -7,17 +7,9 @@ import streamlit as st
 from genlib.errors import GenlibError
 from genlib.images import make_grid
 from genlib.metrics import METRICS, evaluate_run, stored_eval
+from views._charts import class_count_figure, metric_bars
 from views._state import RUN_ID, seed_widget
-from views._ui import (
-    class_count_figure,
-    closest_pairs,
-    inception_offered,
-    job_manager,
-    metric_bars,
-    metric_text,
-    model_stamp,
-    show_grid,
-)
+from views._ui import closest_pairs, inception_offered, job_manager, metric_text, model_stamp, show_grid
 
 st.title("Evaluate")
 st.caption(

@@ -3,21 +3,17 @@
 import streamlit as st
 
 from genlib.errors import GenlibError, RunError
-from views._state import guard
-from views._ui import (
+from views._gallery import (
     class_rows,
     epoch_loss_figure,
     gif_path,
     interpolation_grid,
-    job_manager,
     latent_map_figure,
-    model_for,
-    model_stamp,
     reconstruction_grid,
     run_dataset,
-    run_picker,
-    show_grid,
 )
+from views._state import guard
+from views._ui import job_manager, model_for, model_stamp, run_picker, show_grid
 
 st.title("Gallery")
 run_id = run_picker("gallery_run")

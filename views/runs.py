@@ -7,8 +7,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from genlib.errors import GenlibError
+from views._charts import CURVE_LAYOUT, compare_metrics
 from views._state import RUN_ID, flash, select_run
-from views._ui import CURVE_LAYOUT, compare_metrics, job_manager
+from views._ui import job_manager
 
 st.title("Runs")
 store = job_manager().store

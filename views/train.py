@@ -9,16 +9,15 @@ from genlib.config import field_label
 from genlib.errors import ConfigError, GenlibError, RunError
 from genlib.metrics import METRICS, diagnose
 from genlib.models import get_family
+from views._charts import loss_figures, quality_figures
 from views._state import choices, flash, guard, seed_widget, select_run, set_choices
 from views._ui import (
     config_error_text,
     field_help,
     headline,
     job_manager,
-    loss_figures,
     metric_delta_text,
     metric_text,
-    quality_figures,
     run_picker,
     show_findings,
 )

@@ -96,7 +96,7 @@ def test_metric_changes_are_shown_in_the_unit_of_the_value():
 def test_compare_defaults_to_a_metric_every_run_has():
     from genlib.io import append_jsonl
     from genlib.runs import RunStore
-    from views._ui import compare_metrics
+    from views._charts import compare_metrics
 
     gan = fake_run("a-gan", 3)
     vae = RunStore().create(Choices("digits", "vae").build(), "a-vae")

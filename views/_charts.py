@@ -1,0 +1,131 @@
+"""Plotly figures the pages share: curves over training, metric bars, class counts, comparisons."""
+
+from __future__ import annotations
+
+# Curves over training (losses, quality): the legend sits below the x-axis title.
+CURVE_LAYOUT = dict(height=280, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=-0.3))
+
+
+def loss_figures(records: list[dict], loss_names: tuple[str, ...]):
+    """Plotly figures: losses by step, and the discriminator's outputs where logged."""
+    import plotly.graph_objects as go
+
+    probabilities = [k for k in loss_names if k.startswith("d_") and not k.endswith("loss")]
+    losses = [k for k in loss_names if k not in probabilities]
+    figures = []
+    for keys, title in ((losses, "loss"), (probabilities, "D(x) and D(G(z))")):
+        if not keys:
+            continue
+        fig = go.Figure()
+        for k in keys:
+            fig.add_scatter(
+                x=[r["step"] for r in records],
+                y=[r.get(k) for r in records],
+                mode="lines",
+                name=k,
+                customdata=[r["epoch"] for r in records],
+                hovertemplate="epoch %{customdata}<br>%{y:.4f}",
+            )
+        fig.update_layout(CURVE_LAYOUT, title=title, xaxis_title="step")
+        figures.append(fig)
+    return figures
+
+
+def quality_figures(evals: list[dict], baseline: dict | None = None):
+    """Metrics over training: FID on its own axis, and the 0-1 scores together; real data dashed."""
+    import plotly.graph_objects as go
+
+    epochs = [r["epoch"] for r in evals]
+    layout = dict(CURVE_LAYOUT, xaxis_title="epoch")
+    fid = go.Figure(layout=layout)
+    fid.add_scatter(x=epochs, y=[r["fid"] for r in evals], mode="lines+markers", name="FID")
+    fid.update_layout(title="FID (evaluator) ↓ lower is better")
+    shares = go.Figure(layout=layout)
+    for key in ("coverage", "precision", "recall"):
+        shares.add_scatter(x=epochs, y=[r.get(key) for r in evals], mode="lines+markers", name=key)
+    shares.update_layout(title="coverage, precision, recall ↑", yaxis_range=[0, 1.05])
+    if baseline:
+        fid.add_hline(y=baseline["fid"], line_dash="dash", annotation_text="real data")
+    return fid, shares
+
+
+def metric_bars(rows: list[dict]):
+    """One small bar panel per metric; each run one colour, named in the legend; real data in grey."""
+    from plotly.subplots import make_subplots
+
+    from genlib.metrics import METRICS
+
+    keys = list(METRICS)
+    fig = make_subplots(rows=2, cols=4, subplot_titles=[METRICS[k][0] for k in keys], vertical_spacing=0.16)
+    palette = ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880"]
+    for j, r in enumerate(rows):
+        real = r["epoch"] is None
+        name = "real data (held-out)" if real else f"{r['run']} (epoch {r['epoch']})"
+        for i, k in enumerate(keys):
+            fig.add_bar(
+                x=[name],
+                y=[r.get(k)],
+                name=name,
+                legendgroup=name,
+                showlegend=i == 0,
+                marker_color="#bbbbbb" if real else palette[j % len(palette)],
+                row=i // 4 + 1,
+                col=i % 4 + 1,
+                hovertemplate=f"{name}: %{{y:.3f}}<extra></extra>",
+            )
+    fig.update_layout(
+        height=520, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.08), bargap=0.15
+    )
+    fig.update_xaxes(showticklabels=False)
+    fig.update_annotations(font_size=12)
+    return fig
+
+
+def class_count_figure(result: dict):
+    """Generated samples per predicted class for one run; conditional runs add label accuracy."""
+    import plotly.graph_objects as go
+
+    counts = result["scores"]["class_counts"]
+    fig = go.Figure()
+    fig.add_bar(x=[str(c) for c in range(len(counts))], y=counts, name="predicted")
+    fig.add_hline(y=sum(counts) / len(counts), line_dash="dot", annotation_text="even share")
+    title = result["run_id"][-24:]
+    if "label_accuracy" in result["scores"]:
+        title += f" — drawn as asked: {result['scores']['label_accuracy']:.0%}"
+    fig.update_layout(
+        title=title, height=240, margin=dict(l=10, r=10, t=40, b=10), xaxis_title="class", yaxis_title="samples"
+    )
+    return fig
+
+
+_NOT_METRICS = {"kind", "epoch", "step", "time", "seconds", "images_per_s", "n"}
+
+
+def compare_metrics(runs) -> dict[str, dict[str, tuple[list, list]]]:
+    """Per metric, per run: (epochs, values) from epoch and evaluation records.
+
+    Metrics every run has come first (quality scores, then losses), so the default
+    works across families (a VAE logs no ``d_fake``); the rest follow.
+    """
+    from genlib.metrics import METRICS
+
+    per_run: dict[str, dict[str, tuple[list, list]]] = {}
+    for run in runs:
+        series: dict[str, tuple[list, list]] = {}
+        for rec in run.metrics():
+            if rec.get("kind") not in ("epoch", "eval"):
+                continue
+            for k, v in rec.items():
+                if k not in _NOT_METRICS and isinstance(v, (int, float)) and not isinstance(v, bool):
+                    xs, ys = series.setdefault(k, ([], []))
+                    xs.append(rec["epoch"])
+                    ys.append(v)
+        per_run[run.id] = series
+    names = {k for s in per_run.values() for k in s}
+    shared = set.intersection(*(set(s) for s in per_run.values())) if per_run else set()
+
+    def rank(k: str) -> tuple:
+        quality = list(METRICS).index(k) if k in METRICS else len(METRICS)
+        return (k not in shared, quality, not k.endswith("loss"), k)
+
+    return {k: {rid: s[k] for rid, s in per_run.items() if k in s} for k in sorted(names, key=rank)}

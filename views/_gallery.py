@@ -1,0 +1,109 @@
+"""The Gallery's views of a run, each cached per (run, model file) so a rerun redraws without recomputing."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from genlib import data
+from genlib.images import make_grid
+from views._charts import CURVE_LAYOUT
+from views._ui import job_manager, run_model
+
+
+# -- Gallery: each view cached per (run, model file), so a rerun redraws without recomputing --
+def run_dataset(name: str):
+    """A run's dataset; DatasetError (a message) if it was deleted since."""
+    return data.load_dataset(name)
+
+
+MAX_CURVE_POINTS = 500  # a curve sent to the browser has at most this many points per trace
+
+
+def epoch_loss_figure(run):
+    """Epoch-mean losses with a marker per epoch (clickable); rebuilt only when metrics.jsonl grows."""
+    size = run.metrics_path.stat().st_size if run.metrics_path.is_file() else 0
+    return _epoch_loss_figure(run.id, size, run.read_config()["train"]["family"])
+
+
+@st.cache_data(max_entries=16)
+def _epoch_loss_figure(run_id: str, metrics_size: int, family: str):
+    import plotly.graph_objects as go
+
+    from genlib.models import get_family
+
+    records = job_manager().store.get(run_id).metrics("epoch")
+    step = max(1, -(-len(records) // MAX_CURVE_POINTS))
+    shown = records[::step] + ([records[-1]] if records and (len(records) - 1) % step else [])
+    fig = go.Figure()
+    for k in get_family(family).loss_names:
+        if not k.startswith("d_") or k.endswith("loss"):
+            fig.add_scatter(
+                x=[r["epoch"] for r in shown],
+                y=[r.get(k) for r in shown],
+                mode="lines+markers",
+                marker_size=5,
+                name=k,
+                hovertemplate="epoch %{x}<br>%{y:.4f}<extra>" + k + "</extra>",
+            )
+    fig.update_layout(CURVE_LAYOUT, title="loss per epoch", xaxis_title="epoch", clickmode="event+select")
+    return fig
+
+
+@st.cache_data(max_entries=8, show_spinner="Making the animation…")
+def gif_path(run_id: str, n_grids: int):
+    from genlib.explore import training_gif
+
+    return training_gif(job_manager().store.get(run_id))
+
+
+@st.cache_data(max_entries=32)
+def interpolation_grid(run_id: str, stamp: float, seed_a: int, seed_b: int, label: int | None) -> np.ndarray:
+    from genlib.explore import interpolate
+
+    model = run_model(run_id, stamp)
+    return make_grid(interpolate(model, seed_a, seed_b, 10, label), ncols=10, min_cell=48)
+
+
+@st.cache_data(max_entries=8)
+def class_rows(run_id: str, stamp: float, class_names: tuple[str, ...] | None) -> np.ndarray:
+    from genlib.images import label_rows
+
+    model = run_model(run_id, stamp)
+    k = model.config.num_classes
+    grid = make_grid(model.generate(labels=np.repeat(np.arange(k), 10), seed=7), ncols=10, min_cell=40)
+    return label_rows(grid, list(class_names or map(str, range(k))))
+
+
+@st.cache_data(max_entries=8)
+def reconstruction_grid(run_id: str, stamp: float, dataset: str) -> np.ndarray:
+    from genlib.explore import reconstructions
+
+    ds = data.load_dataset(dataset)
+    real = ds.images[np.random.default_rng(0).choice(len(ds), 10, replace=False)]
+    return make_grid(reconstructions(run_model(run_id, stamp), real), ncols=10, min_cell=48)
+
+
+@st.cache_data(max_entries=8)
+def latent_map_figure(run_id: str, stamp: float, dataset: str):
+    """The codes of 2,000 training images on their first two principal axes, one colour per class."""
+    import plotly.graph_objects as go
+
+    from genlib.explore import latent_map
+
+    ds = data.load_dataset(dataset)
+    subset = np.random.default_rng(1).choice(len(ds), min(2000, len(ds)), replace=False)
+    coords = latent_map(run_model(run_id, stamp), ds.images[subset])
+    labels = ds.labels[subset] if ds.labels is not None else np.zeros(len(subset), int)
+    names = ds.class_names or ["all"]
+    fig = go.Figure()
+    for k in np.unique(labels):
+        pick = labels == k
+        fig.add_scattergl(x=coords[pick, 0], y=coords[pick, 1], mode="markers", marker_size=5, name=names[k])
+    fig.update_layout(
+        height=440,
+        title="Latent map (first two principal axes of the codes)",
+        margin=dict(l=10, r=10, t=40, b=10),
+        legend=dict(title="class", itemsizing="constant"),
+    )
+    return fig
