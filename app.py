@@ -20,7 +20,7 @@ pages = [
     st.Page("views/evaluate.py", title="Evaluate", icon=":material/analytics:"),
     st.Page("views/runs.py", title="Runs", icon=":material/history:"),
 ]
-pg = st.navigation(pages)
+pg = st.navigation(pages, position="top")  # a bar across the top: on a phone it folds into a menu
 with guarded():
     sync_url()
     sidebar()

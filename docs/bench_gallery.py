@@ -73,9 +73,9 @@ def main() -> None:
             from selenium.webdriver.common.keys import Keys
 
             driver.get(url + "/gallery")
-            wait_for(driver, "[data-testid='stSlider'] [role='slider']", timeout=120)
+            wait_for(driver, "[role='slider']", timeout=120)
             settle(driver, 3)
-            handle = wait_for(driver, "[data-testid='stSlider'] [role='slider']")[0]
+            handle = wait_for(driver, "[role='slider']")[0]
             trips = []
             for i in range(args.steps):
                 want = f"epoch {args.epochs - 1 - i}"

@@ -40,12 +40,16 @@ def quality_figures(evals: list[dict], baseline: dict | None = None):
     fid = go.Figure(layout=layout)
     fid.add_scatter(x=epochs, y=[r["fid"] for r in evals], mode="lines+markers", name="FID")
     fid.update_layout(title="FID (evaluator) ↓ lower is better")
+
     shares = go.Figure(layout=layout)
     for key in ("coverage", "precision", "recall"):
         shares.add_scatter(x=epochs, y=[r.get(key) for r in evals], mode="lines+markers", name=key)
     shares.update_layout(title="coverage, precision, recall ↑", yaxis_range=[0, 1.05])
     if baseline:
         fid.add_hline(y=baseline["fid"], line_dash="dash", annotation_text="real data")
+    if epochs and max(epochs) <= 12:  # whole epochs only on short runs
+        for fig in (fid, shares):
+            fig.update_xaxes(dtick=1)
     return fid, shares
 
 
@@ -81,19 +85,24 @@ def metric_bars(rows: list[dict]):
     return fig
 
 
-def class_count_figure(result: dict):
+def class_count_figure(result: dict, class_names: list[str] | None = None):
     """Generated samples per predicted class for one run; conditional runs add label accuracy."""
     import plotly.graph_objects as go
 
     counts = result["scores"]["class_counts"]
+    names = class_names if class_names and len(class_names) == len(counts) else [str(c) for c in range(len(counts))]
     fig = go.Figure()
-    fig.add_bar(x=[str(c) for c in range(len(counts))], y=counts, name="predicted")
+    fig.add_bar(x=names, y=counts, name="predicted", hovertemplate="%{x}: %{y} samples<extra></extra>")
     fig.add_hline(y=sum(counts) / len(counts), line_dash="dot", annotation_text="even share")
-    title = result["run_id"][-24:]
+    title = f"{result['family']} · epoch {result['epoch']}"
     if "label_accuracy" in result["scores"]:
-        title += f" — drawn as asked: {result['scores']['label_accuracy']:.0%}"
+        title += f" · drawn as asked: {result['scores']['label_accuracy']:.0%}"
     fig.update_layout(
-        title=title, height=240, margin=dict(l=10, r=10, t=40, b=10), xaxis_title="class", yaxis_title="samples"
+        title=dict(text=title, font_size=13),
+        height=260,
+        margin=dict(l=10, r=10, t=40, b=10),
+        xaxis=dict(title="class", type="category"),
+        yaxis_title="samples",
     )
     return fig
 

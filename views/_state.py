@@ -90,7 +90,10 @@ def flash(text: str, kind: str = "success") -> None:
 def show_flashes() -> None:
     icons = {"success": ":material/check_circle:", "info": ":material/info:", "warning": ":material/warning:"}
     for text, kind in st.session_state.pop(_FLASH, []):
-        getattr(st, kind)(text, icon=icons.get(kind))
+        if kind == "toast":  # passing news: gone after a few seconds
+            st.toast(text, icon=":material/check_circle:")
+        else:
+            getattr(st, kind)(text, icon=icons.get(kind))
 
 
 # -- errors ----------------------------------------------------------------------

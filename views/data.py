@@ -13,15 +13,19 @@ from views._state import choices, flash, seed_widget, set_choices
 from views._ui import dataset_grid, dataset_stats, job_manager, show_grid
 
 st.title("Data")
-st.caption("Pick a dataset to train on, or import your own. Everything here works offline.")
+st.caption(
+    "Pick a dataset to train on, or import your own. All work offline except those marked (download), "
+    "which are fetched once through Keras."
+)
 
 infos = {d.name: d for d in data.list_datasets()}
+UPLOAD_KEY = f"upload_{st.session_state.get('upload_version', 0)}"
 seed_widget("dataset", choices().dataset)
 st.selectbox(
     "Dataset",
     list(infos),
     key="dataset",
-    format_func=lambda n: n if infos[n].builtin else f"{n} (imported)",
+    format_func=lambda n: f"{n} (imported)" if not infos[n].builtin else f"{n} (download)" if infos[n].download else n,
     on_change=lambda: set_choices(choices().with_dataset(st.session_state["dataset"])),
     help="Built-in sets first; imported sets after them. The Model and Train pages use this choice.",
 )
@@ -46,16 +50,20 @@ def import_files(files, new_name: str, overwrite: bool) -> None:
     labelled = f"{ds.num_classes} classes" if ds.labels is not None else "no labels"
     flash(f"Imported **{new_name}**: {len(ds):,} images {'x'.join(map(str, ds.image_shape))}, {labelled}.")
     set_choices(choices().with_dataset(new_name))
+    st.session_state["upload_version"] = st.session_state.get("upload_version", 0) + 1  # an empty form
+    st.session_state.pop("import_name", None)
     st.rerun()
 
 
-with st.expander("Import a dataset", icon=":material/upload_file:"):
+# Kept open while an import is being put together (each upload reruns the page).
+filling = bool(st.session_state.get(UPLOAD_KEY)) or bool(st.session_state.get("import_name"))
+with st.expander("Import a dataset", icon=":material/upload_file:", expanded=filling):
     st.markdown(
         "MNIST-style **IDX** files (.gz or raw), **.npz / .npy** arrays, or a **.zip** with one folder of "
         "PNG/JPEG images per class. Sets shipped as two files (images and labels, like MNIST or KMNIST): "
         "upload both; the smaller one is read as the labels."
     )
-    files = st.file_uploader("Files", accept_multiple_files=True, key="upload")
+    files = st.file_uploader("Files", accept_multiple_files=True, key=UPLOAD_KEY)
     new_name = st.text_input("Name for the new dataset", key="import_name", placeholder="e.g. my-mnist")
     exists = bool(new_name) and new_name in infos and not infos[new_name].builtin
     overwrite = st.checkbox(f"Replace the existing {new_name}", key="import_overwrite") if exists else False
@@ -65,13 +73,14 @@ with st.expander("Import a dataset", icon=":material/upload_file:"):
 
 def delete_dataset(name: str) -> None:
     """Delete the dataset named when the button was drawn (a second click finds it gone)."""
+    current = choices()
     try:
         data.delete_dataset(name)
     except GenlibError as exc:
         flash(str(exc), "warning")
         return
-    flash(f"Deleted dataset **{name}**.")
-    set_choices(choices().with_dataset(data.DEFAULT_DATASET))
+    flash(f"Deleted dataset **{name}**; showing {data.DEFAULT_DATASET}.")
+    set_choices(current.with_dataset(data.DEFAULT_DATASET))
 
 
 if not infos[name].builtin:
@@ -121,7 +130,7 @@ with right:
         margin=dict(l=10, r=10, t=10, b=10),
         xaxis_title="pixel value",
         yaxis_title="count",
-        yaxis_type="log",
+        yaxis=dict(type="log", dtick=1),  # powers of ten only
         bargap=0,
     )
     st.plotly_chart(fig, key="pixel_histogram")

@@ -9,7 +9,7 @@ from genlib.images import make_grid
 from genlib.metrics import METRICS, evaluate_run, stored_eval
 from views._charts import class_count_figure, metric_bars
 from views._state import RUN_ID, seed_widget
-from views._ui import closest_pairs, inception_offered, job_manager, metric_text, model_stamp, show_grid
+from views._ui import closest_pairs, dataset_stats, inception_offered, job_manager, metric_text, model_stamp, show_grid
 
 st.title("Evaluate")
 st.caption(
@@ -54,16 +54,17 @@ if len({r["dataset"] for r in results}) > 1:
 baseline = results[0]["baseline"]
 rows = [{"run": r["run_id"], "family": r["family"], "epoch": r["epoch"], **r["scores"]} for r in results]
 rows.append({"run": "real data (held-out half)", "family": "—", "epoch": None, **baseline})
+# One column per run (and the real data), one row per metric: fits the page for any run count.
 table = pd.DataFrame(
-    [
-        {
-            "run": row["run"],
-            "family": row["family"],
-            "epoch": row["epoch"],
-            **{label: metric_text(k, row.get(k), row) for k, (label, _) in METRICS.items()},
-        }
-        for row in rows
-    ]
+    {
+        "metric": [label for label, _ in METRICS.values()],
+        **{
+            row["run"] if row["epoch"] is None else f"{row['run']} ({row['family']}, epoch {row['epoch']})": [
+                metric_text(k, row.get(k), row) for k in METRICS
+            ]
+            for row in rows
+        },
+    }
 )
 st.dataframe(table, hide_index=True, width="stretch", key="eval_table")
 st.plotly_chart(metric_bars(rows), key="eval_bars")
@@ -74,6 +75,14 @@ with st.expander("What the numbers mean", icon=":material/help:"):
         + "\n".join(f"- **{label}**: {about}" for label, about in METRICS.values())
     )
 
+
+def class_names(dataset: str) -> list[str] | None:
+    try:
+        return dataset_stats(dataset).class_names
+    except GenlibError:  # the dataset was deleted since: numbers instead of names
+        return None
+
+
 st.subheader("Samples per class", divider="gray")
 st.caption(
     "What the classifier calls each generated sample. A healthy model follows the real class mix; "
@@ -82,7 +91,8 @@ st.caption(
 cols = st.columns(min(len(results), 3))
 for i, r in enumerate(results):
     with cols[i % len(cols)]:
-        st.plotly_chart(class_count_figure(r), key=f"classes_{r['run_id']}")
+        st.caption(r["run_id"])
+        st.plotly_chart(class_count_figure(r, class_names(r["dataset"])), key=f"classes_{r['run_id']}")
 
 st.subheader("Closest to the training set", divider="gray")
 st.caption(

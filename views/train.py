@@ -38,7 +38,7 @@ def start() -> None:
         flash(f"Could not start: {exc}", "warning")
         return
     select_run(run.id)
-    flash(f"Started **{run.id}**.")
+    flash(f"Started **{run.id}**.", "toast")
 
 
 # Open unless a job is running: then the page is for watching it.
@@ -134,7 +134,7 @@ def live(run_id: str) -> None:
             st.caption("The first sample grid appears when epoch 1 ends.")
     evals = [r for r in records if r["kind"] == "eval"]
     st.subheader("Health", divider="gray")
-    show_findings(diagnose(records, status))
+    show_findings(diagnose(records, status, adversarial="d_loss" in get_family(cfg["family"]).loss_names))
     if evals:
         st.subheader("Quality during training", divider="gray")
         last = evals[-1]
@@ -152,7 +152,7 @@ def live(run_id: str) -> None:
             col.plotly_chart(fig, key=f"quality_{fig.layout.title.text[:3]}")
         st.caption(f"Epoch {last['epoch']}, {last['n']:,} samples scored by the dataset's own classifier.")
     elif cfg.get("eval_every"):
-        st.caption(f"Quality metrics appear every {cfg['eval_every']} epochs.")
+        st.caption(f"Quality metrics are computed every {cfg['eval_every']} epochs and at the end.")
     if state in ("running", "queued"):
         with st.expander("Log"):
             st.code(run.log_tail(15) or "(starting)")

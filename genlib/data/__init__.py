@@ -18,7 +18,7 @@ import numpy as np
 from .. import paths
 from ..errors import DatasetError
 from ..io import atomic_path
-from .builtin import BUILTINS, builtin_loader, make_shapes
+from .builtin import BUILTINS, DOWNLOADED, builtin_loader, make_shapes
 from .dataset import Dataset, make_dataset
 from .importers import read_any
 from .stats import DatasetStats, compute_stats
@@ -45,6 +45,7 @@ class DatasetInfo:
     name: str
     description: str
     builtin: bool
+    download: bool = False  # fetched through keras.datasets on first use
 
 
 def _imported_path(name: str) -> Path:
@@ -53,7 +54,7 @@ def _imported_path(name: str) -> Path:
 
 def list_datasets() -> list[DatasetInfo]:
     """Built-ins first (default first), then imported datasets by name."""
-    out = [DatasetInfo(name, desc, True) for name, (_, desc) in BUILTINS.items()]
+    out = [DatasetInfo(name, desc, True, name in DOWNLOADED) for name, (_, desc) in BUILTINS.items()]
     folder = paths.datasets_dir()
     if folder.is_dir():
         for f in sorted(folder.glob("*.npz")):
@@ -112,7 +113,7 @@ def import_dataset(
         raise DatasetError(f"{name!r} is a built-in dataset; choose another name (e.g. my-{name})")
     target = _imported_path(name)
     if target.exists() and not overwrite:
-        raise DatasetError(f"a dataset named {name!r} already exists; choose another name or delete it first")
+        raise DatasetError(f"a dataset named {name!r} already exists; choose another name, or replace it")
     images, labels, class_names = read_any(src, labels_path)
     ds = make_dataset(name, images, labels, class_names, f"imported from {Path(src).name}")
     with atomic_path(target) as tmp:

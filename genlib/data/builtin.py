@@ -105,6 +105,9 @@ BUILTINS = {
 }
 
 
+DOWNLOADED = frozenset(_KERAS)
+
+
 def builtin_loader(name: str):
     if name not in BUILTINS:
         raise DatasetError(f"unknown built-in dataset {name!r}")

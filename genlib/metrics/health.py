@@ -25,6 +25,10 @@ LOW_COVERAGE = 0.5
 # class drawn and precision near 0.7, then on to 0.00 with FID 27 -> 89 and two digits
 # lost by epoch 19, each grid row one repeated digit. Healthy runs' recall rises to 0.8+.
 LOW_RECALL, RECALL_FALL, RECALL_DROP = 0.25, 0.6, 0.1
+# Precision under this: hardly any sample lies near the real images, so the model is not
+# drawing the data yet and class coverage says nothing about collapse. A 3-epoch DCGAN
+# with 8 filters on shapes (grey noise) scores near 0; collapsed but sharp generators 0.5+.
+NOT_YET_PRECISION = 0.2
 
 
 @dataclass(frozen=True)
@@ -35,15 +39,21 @@ class Finding:
     advice: str = ""
 
 
-def diagnose(records: list[dict], status: dict | None = None) -> list[Finding]:
-    """Findings for a run, worst first; a single "ok" finding when nothing looks wrong."""
+def diagnose(records: list[dict], status: dict | None = None, adversarial: bool = True) -> list[Finding]:
+    """Findings for a run, worst first; a single "ok" finding when nothing looks wrong.
+
+    Args:
+        records: the run's metrics.jsonl records.
+        status: its status.json. Defaults to None.
+        adversarial: a GAN (True) or a VAE (False), for advice that fits. Defaults to True.
+    """
     status = status or {}
     steps = [r for r in records if r.get("kind") == "step"]
     evals = [r for r in records if r.get("kind") == "eval"]
     findings = [
         *_divergence(steps, status),
         *_discriminator_winning(steps),
-        *(_mode_collapse(evals) or _losing_variety(evals)),
+        *(_not_yet(evals) or _mode_collapse(evals, adversarial) or _losing_variety(evals)),
     ]
     if findings:
         return sorted(findings, key=lambda f: f.level != "error")
@@ -109,17 +119,42 @@ def _discriminator_winning(steps: list[dict]) -> list[Finding]:
     ]
 
 
-def _mode_collapse(evals: list[dict]) -> list[Finding]:
+def _not_yet(evals: list[dict]) -> list[Finding]:
+    """Samples nowhere near the data (and never were): too early for any collapse verdict."""
+    if not evals or not all(isinstance(r.get("precision"), (int, float)) for r in evals):
+        return []
+    last = evals[-1]
+    if max(r["precision"] for r in evals) >= NOT_YET_PRECISION:
+        return []
+    return [
+        Finding(
+            "warning",
+            "Not trained enough yet",
+            f"At epoch {last['epoch']} only {last['precision']:.0%} of the samples lie near real images "
+            "(precision), so they do not look like the data yet and the class counts say little.",
+            "Train for more epochs (or resume this run); a wider model (more filters or hidden units) "
+            "learns faster per epoch on this kind of data.",
+        )
+    ]
+
+
+def _mode_collapse(evals: list[dict], adversarial: bool = True) -> list[Finding]:
     if not evals or "coverage" not in evals[-1]:
         return []
     last, best = evals[-1], max(evals, key=lambda r: r.get("coverage", 0))
     counts = last.get("class_counts") or []
     k = len(counts) or None
     covered = f"{round(last['coverage'] * k)}/{k} classes" if k else f"{last['coverage']:.0%} of the classes"
-    advice = (
-        "Lower the learning rate, train for fewer epochs or try another seed; or try a conditional model "
-        "(cgan), which is told which class to draw."
-    )
+    if adversarial:
+        advice = (
+            "Lower the learning rate, train for fewer epochs or try another seed; or try a conditional model "
+            "(cgan), which is told which class to draw."
+        )
+    else:
+        advice = (
+            "A VAE that draws one blurry average needs more epochs, or a lower beta (the KL weight) "
+            "so its codes keep more of each image; the conv preset also helps."
+        )
     if last["coverage"] <= best["coverage"] - COVERAGE_DROP:
         return [
             Finding(

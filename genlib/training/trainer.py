@@ -244,7 +244,7 @@ class Trainer:
             return None
         from ..metrics import get_evaluator
 
-        self.run.update_status(phase="preparing the evaluator")
+        self.run.update_status(phase=f"preparing the quality classifier for {ds.name} (once per dataset)")
         try:
             return get_evaluator(ds, report=self._log)
         except Exception as exc:  # metrics are a bonus: a failure here must not cost the run

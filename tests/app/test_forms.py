@@ -53,13 +53,13 @@ def test_import_reports_success_and_a_second_import_can_replace(tmp_path):
     buf = tmp_path / "x.npy"
     np.save(buf, images)
     at = app()
-    at.file_uploader(key="upload").upload("x.npy", buf.read_bytes()).run()
+    at.file_uploader(key="upload_0").upload("x.npy", buf.read_bytes()).run()
     at.text_input(key="import_name").input("mine").run()
     at.button(key="import_button").click().run()
     assert any("Imported **mine**: 40 images 8x8x1, no labels" in s.value for s in at.success)
     assert at.selectbox(key="dataset").value == "mine"
     np.save(buf, images[:20])
-    at.file_uploader(key="upload").upload("x.npy", buf.read_bytes()).run()
+    at.file_uploader(key="upload_1").upload("x.npy", buf.read_bytes()).run()
     at.text_input(key="import_name").input("mine").run()
     at.button(key="import_button").click().run()
     assert any("already exists" in e.value for e in at.error)

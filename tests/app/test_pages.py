@@ -57,7 +57,7 @@ def zip_bytes(files: dict[str, bytes]) -> bytes:
 
 def test_bad_upload_shows_an_error_and_stores_nothing():
     at = app()
-    at.file_uploader(key="upload").upload("cats.zip", zip_bytes({"cats/1.png": b"not a png"})).run()
+    at.file_uploader(key="upload_0").upload("cats.zip", zip_bytes({"cats/1.png": b"not a png"})).run()
     at.text_input(key="import_name").input("cats").run()
     at.button(key="import_button").click().run()
     assert any("not a readable image" in e.value for e in at.error)
@@ -72,7 +72,7 @@ def test_good_upload_is_imported_and_selected():
     Image.new("L", (8, 8), 200).save(png, format="PNG")
     at = app()
     files = {"a/1.png": png.getvalue(), "b/1.png": png.getvalue()}
-    at.file_uploader(key="upload").upload("set.zip", zip_bytes(files)).run()
+    at.file_uploader(key="upload_0").upload("set.zip", zip_bytes(files)).run()
     at.text_input(key="import_name").input("two-class").run()
     at.button(key="import_button").click().run()
     assert not at.exception and not at.error
@@ -125,7 +125,8 @@ def test_train_page_shows_health_and_quality_of_a_finished_run(finished_run):
     headers = [s.value for s in at.subheader]
     assert "Health" in headers and "Quality during training" in headers
     # two epochs leave the VAE drawing one blurry blob: the panel says so
-    assert any("Mode collapse: few classes produced" in w.value for w in at.warning)
+    verdicts = [w.value for w in at.warning if "few classes produced" in w.value or "Not trained enough" in w.value]
+    assert verdicts and not any("cgan" in v for v in verdicts)  # and no GAN advice for a VAE
     labels = [m.label for m in at.metric]
     assert labels[-5:] == ["FID (evaluator) ↓", "Inception Score ↑", "Class coverage ↑", "Precision ↑", "Recall ↑"]
     assert at.metric[-3].value.endswith("/10")  # coverage as classes covered
@@ -140,8 +141,9 @@ def test_evaluate_page_computes_and_shows_metrics(finished_run):
     at.button(key="eval_button").click().run()
     assert not at.exception and not at.error
     table = at.dataframe[0].value
-    assert list(table["run"]) == [finished_run.id, "real data (held-out half)"]
-    assert table["Class coverage ↑"].iloc[1] == "10/10"
+    assert list(table.columns) == ["metric", f"{finished_run.id} (vae, epoch 2)", "real data (held-out half)"]
+    coverage = list(table["metric"]).index("Class coverage ↑")
+    assert table["real data (held-out half)"].iloc[coverage] == "10/10"
     assert (finished_run.path / "eval.json").is_file()
     assert len(at.get("plotly_chart")) == 2  # the metric bars and one class-count chart
     assert len(at.image) == 1 and any("Pixel distances" in c.value for c in at.caption)

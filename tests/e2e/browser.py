@@ -136,8 +136,8 @@ def settle(driver, seconds: float = 1.5) -> None:
 
 
 def click_nav(driver, title: str) -> None:
-    """Follow a sidebar link, in the same session (a new URL would start a new one)."""
-    links = wait_for(driver, "[data-testid='stSidebarNav'] a")
+    """Follow a navigation link, in the same session (a new URL would start a new one)."""
+    links = wait_for(driver, "[data-testid='stTopNavLink'], [data-testid='stSidebarNav'] a")
     link = next(a for a in links if a.text.strip().splitlines()[-1:] == [title])  # after the icon's name
     link.click()
     wait_for(driver, "h1")

@@ -54,3 +54,14 @@ def test_falling_recall_with_every_class_covered_is_flagged_as_losing_variety():
     assert diagnose(evals(0.0, 0.02, 0.0))[0].level == "ok"  # never had variety: nothing was lost
     lost_classes = diagnose(evals(0.39, 0.1, coverage=0.3))
     assert [f.title for f in lost_classes] == ["Mode collapse: few classes produced"]  # the worse finding only
+
+
+def test_an_undertrained_model_is_not_called_collapsed():
+    # A 3-epoch DCGAN with 8 filters on shapes: grey noise, one class "covered", precision near 0.
+    noise = [{"kind": "eval", "epoch": 3, "recall": 0.0, "precision": 0.02, "coverage": 0.25}]
+    (finding,) = diagnose(noise)
+    assert finding.title == "Not trained enough yet" and "Train for more epochs" in finding.advice
+    # Sharp samples of few classes are collapse, and a VAE is not told to try a GAN.
+    sharp = [{**noise[0], "precision": 0.7}]
+    assert diagnose(sharp)[0].title == "Mode collapse: few classes produced"
+    assert "cgan" in diagnose(sharp)[0].advice and "cgan" not in diagnose(sharp, adversarial=False)[0].advice
