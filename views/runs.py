@@ -8,44 +8,14 @@ import streamlit as st
 
 from genlib.errors import GenlibError
 from views._charts import CURVE_LAYOUT, compare_metrics
-from views._state import RUN_ID, flash, select_run
+from views._state import RUN_ID, flash, guard, select_run
 from views._ui import job_manager
 
 st.title("Runs")
 store = job_manager().store
-runs = store.list()
-if not runs:
+if not store.list():
     st.info("No runs yet: start one on the Train page.", icon=":material/info:")
     st.stop()
-
-rows = []
-for r in runs:
-    s = r.summary()
-    losses = s.get("losses", {})
-    rows.append(
-        {
-            "run": s["run_id"],
-            "status": s["state"],
-            "dataset": s.get("dataset"),
-            "family": s.get("family"),
-            "epochs": f"{s.get('epoch', 0)}/{s.get('epochs')}",
-            "final losses": "  ".join(f"{k} {v:.3f}" for k, v in losses.items() if "loss" in k or k == "kl"),
-            "duration": time.strftime("%H:%M:%S", time.gmtime(s["duration_s"])) if s.get("duration_s") else "",
-        }
-    )
-# A new table key after each delete: the old row numbers would point at other runs.
-version = st.session_state.setdefault("runs_table_version", 0)
-table = st.dataframe(
-    pd.DataFrame(rows),
-    hide_index=True,
-    width="stretch",
-    key=f"runs_table_{version}",
-    on_select="rerun",
-    selection_mode="multi-row",
-)
-picked = table.selection.rows if table and table.selection else []
-selected = [rows[i]["run"] for i in picked if i < len(rows)]
-st.caption("Select one run to open or delete it, two or more to compare them.")
 
 
 def delete_run(run_id: str) -> None:
@@ -55,34 +25,77 @@ def delete_run(run_id: str) -> None:
     except GenlibError as exc:
         flash(f"Not deleted: {exc}", "warning")
         return
-    st.session_state["runs_table_version"] += 1
     if st.session_state.get(RUN_ID) == run_id:
         select_run(None)
     flash(f"Deleted **{run_id}**.")
 
 
-if len(selected) == 1:
-    c1, c2 = st.columns(2)
-    if c1.button("Open in Gallery", key="open_run", icon=":material/photo_library:"):
-        select_run(selected[0])
-        st.switch_page("views/gallery.py")
-    with c2.popover("Delete", icon=":material/delete:"):
-        st.write(f"Delete **{selected[0]}** and all its files? This cannot be undone.")
-        st.button("Yes, delete it", key="confirm_delete", type="primary", on_click=delete_run, args=(selected[0],))
+# While a job runs the list refreshes itself (status, epochs); otherwise on each interaction.
+@st.fragment(run_every="10s" if job_manager().active() else None)
+@guard
+def runs_view() -> None:
+    runs = store.list()
+    rows = []
+    for r in runs:
+        s = r.summary()
+        losses = s.get("losses", {})
+        rows.append(
+            {
+                "run": s["run_id"],
+                "status": s["state"],
+                "dataset": s.get("dataset"),
+                "family": s.get("family"),
+                "epochs": f"{s.get('epoch', 0)}/{s.get('epochs')}",
+                "final losses": "  ".join(f"{k} {v:.3f}" for k, v in losses.items() if "loss" in k or k == "kl"),
+                "duration": time.strftime("%H:%M:%S", time.gmtime(s["duration_s"])) if s.get("duration_s") else "",
+            }
+        )
+    # A new table key whenever the list of runs changes (a delete here or elsewhere, a new
+    # run): a selection is kept by row number, which would then point at other runs.
+    ids = [row["run"] for row in rows]
+    if st.session_state.get("runs_table_ids", ids) != ids:
+        st.session_state["runs_table_version"] = st.session_state.get("runs_table_version", 0) + 1
+    st.session_state["runs_table_ids"] = ids
+    version = st.session_state.setdefault("runs_table_version", 0)
+    table = st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        width="stretch",
+        key=f"runs_table_{version}",
+        on_select="rerun",
+        selection_mode="multi-row",
+    )
+    picked = table.selection.rows if table and table.selection else []
+    selected = [rows[i]["run"] for i in picked if i < len(rows)]
+    st.caption("Select one run to open or delete it, two or more to compare them.")
 
-if len(selected) >= 2:
-    st.subheader("Compare")
-    chosen = [store.get(i) for i in selected]
-    series = compare_metrics(chosen)  # {metric: {run_id: (epochs, values)}}
-    names = list(series)
-    metric = st.selectbox("Metric", names, key="compare_metric", help="Metrics that every chosen run has come first.")
-    fig = go.Figure()
-    for run_id, (epochs, values) in series[metric].items():
-        fig.add_scatter(x=epochs, y=values, name=run_id, mode="lines")
-    fig.update_layout(CURVE_LAYOUT, height=360, xaxis_title="epoch", yaxis_title=metric)
-    st.plotly_chart(fig, key="compare_chart")
-    cols = st.columns(len(chosen))
-    for col, r in zip(cols, chosen, strict=True):
-        last = r.sample_paths()[-1:]
-        if last:
-            col.image(str(last[0]), caption=f"{r.id} · {last[0].stem.replace('_', ' ')}", width="stretch")
+    if len(selected) == 1:
+        c1, c2 = st.columns(2)
+        if c1.button("Open in Gallery", key="open_run", icon=":material/photo_library:"):
+            select_run(selected[0])
+            st.switch_page("views/gallery.py")
+        with c2.popover("Delete", icon=":material/delete:"):
+            st.write(f"Delete **{selected[0]}** and all its files? This cannot be undone.")
+            st.button("Yes, delete it", key="confirm_delete", type="primary", on_click=delete_run, args=(selected[0],))
+
+    if len(selected) >= 2:
+        st.subheader("Compare")
+        chosen = [store.get(i) for i in selected]
+        series = compare_metrics(chosen)  # {metric: {run_id: (epochs, values)}}
+        names = list(series)
+        metric = st.selectbox(
+            "Metric", names, key="compare_metric", help="Metrics that every chosen run has come first."
+        )
+        fig = go.Figure()
+        for run_id, (epochs, values) in series[metric].items():
+            fig.add_scatter(x=epochs, y=values, name=run_id, mode="lines")
+        fig.update_layout(CURVE_LAYOUT, height=360, xaxis_title="epoch", yaxis_title=metric)
+        st.plotly_chart(fig, key="compare_chart")
+        cols = st.columns(len(chosen))
+        for col, r in zip(cols, chosen, strict=True):
+            last = r.sample_paths()[-1:]
+            if last:
+                col.image(str(last[0]), caption=f"{r.id} · {last[0].stem.replace('_', ' ')}", width="stretch")
+
+
+runs_view()

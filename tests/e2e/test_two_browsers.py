@@ -87,6 +87,10 @@ def test_two_browsers_share_runs_but_not_choices_and_deletes_act_once(workspace,
         final = {r.id for r in store.list()}
         assert after - final == {named} and live.id in final
         assert "Traceback" not in body_text(b) and "IndexError" not in body_text(b), rows
+        select_table_row(b, 0)
+        click_button(b, "Open in Gallery")
+        wait_text(b, "Samples by epoch")
+        assert store.list()[0].id in b.page_source
 
         # A still trains, still sees its choices, and its live view never broke.
         wait_text(a, "running")
