@@ -216,7 +216,7 @@ def known_speed(model_json: str, batch: int, dataset: str, dataset_size: int) ->
     return from_history(job_manager().store.list(), model, batch, dataset) or cached_speed(model, batch, dataset_size)
 
 
-def measure_speed(config: dict, dataset: str) -> None:
+def measure_speed(config: dict) -> None:
     """Run ``python -m genlib speed`` in a short-lived process (TensorFlow stays out of the server)."""
     import json
     import subprocess

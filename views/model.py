@@ -119,7 +119,7 @@ if speed is None:
     ):
         with st.spinner("Timing the training step…"):
             try:
-                measure_speed(c.build(), c.dataset)
+                measure_speed(c.build())
             except GenlibError as exc:
                 st.error(str(exc), icon=":material/error:")
             else:

@@ -108,3 +108,14 @@ def test_compare_defaults_to_a_metric_every_run_has():
         append_jsonl(run.metrics_path, {"kind": "eval", "epoch": 3, "fid": 5.0, "recall": 0.5, "n": 1000})
     series = compare_metrics([gan, vae])
     assert next(iter(series)) == "fid" and set(series["fid"]) == {"a-gan", "a-vae"}
+
+
+def test_measure_replaces_the_guess_with_the_real_time_per_epoch():
+    at = app()
+    at.session_state["choices"] = Choices("digits", "vae", "seed", {"latent_dim": 6})
+    at.switch_page("views/model.py").run()
+    assert any(m.label == "Estimated time per epoch" for m in at.metric)
+    at.button(key="measure_speed").click().run()
+    assert not at.exception and not at.error
+    (metric,) = [m for m in at.metric if m.label == "Time per epoch"]
+    assert float(metric.value.rstrip(" s")) > 0 and any("measured" in c.value for c in at.caption)
