@@ -73,14 +73,21 @@ def main() -> None:
             from selenium.webdriver.common.keys import Keys
 
             driver.get(url + "/gallery")
-            wait_for(driver, "[role='slider']", timeout=120)
+            try:
+                wait_for(driver, "[data-testid='stSlider'] input[type='range']", timeout=120)
+            except AssertionError:
+                driver.save_screenshot("/tmp/bench_gallery_fail.png")
+                raise
             settle(driver, 3)
-            handle = wait_for(driver, "[role='slider']")[0]
+            from selenium.webdriver.common.action_chains import ActionChains
+
+            handle = wait_for(driver, "[data-testid='stSlider'] input[type='range']")[0]
+            driver.execute_script("arguments[0].focus()", handle)  # a visually hidden range input
             trips = []
             for i in range(args.steps):
                 want = f"epoch {args.epochs - 1 - i}"
                 t = time.perf_counter()
-                handle.send_keys(Keys.ARROW_LEFT)
+                ActionChains(driver).send_keys(Keys.ARROW_LEFT).perform()
                 while want not in body_text(driver):
                     time.sleep(0.02)
                 trips.append(time.perf_counter() - t)
