@@ -39,6 +39,7 @@ st.selectbox(
     "Preset",
     list(cls.presets),
     key="preset_pick",
+    format_func=lambda p: f"{p} · {cls.preset_notes[p]}" if p in cls.preset_notes else p,
     help="A starting point; every field below can be changed. Choosing a preset resets the fields to it.",
     on_change=lambda: set_choices(choices().with_preset(st.session_state["preset_pick"])),
 )

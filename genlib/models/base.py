@@ -81,6 +81,7 @@ class GenerativeModel(keras.Model):
     description: ClassVar[str] = ""
     config_class: ClassVar[type[ModelConfig]] = ModelConfig
     presets: ClassVar[dict[str, dict]] = {}
+    preset_notes: ClassVar[dict[str, str]] = {}  # one line per preset, for menus
     conditional: ClassVar[bool] = False  # needs labels to train and to generate
     loss_names: ClassVar[tuple[str, ...]] = ()  # the keys train steps log, for charts
     output_activation: str = "tanh"  # tanh -> pixels in [-1, 1]; sigmoid -> [0, 1]

@@ -43,6 +43,7 @@ class CGAN(AdversarialModel):
     description = "DCGAN that is told which class to draw: pick the digit you want."
     config_class = CGANConfig
     presets = {"default": {}, "fast": {"filters": 32}}
+    preset_notes = {"default": "64 filters", "fast": "32 filters, about 4x faster on a CPU"}
     conditional = True
 
     def build_networks(self) -> None:

@@ -33,6 +33,7 @@ class DCGAN(AdversarialModel):
     description = "Convolutional GAN: transposed convolutions up, strided convolutions down."
     config_class = DCGANConfig
     presets = {"default": {}, "fast": {"filters": 32}}
+    preset_notes = {"default": "64 filters, as in the paper", "fast": "32 filters, about 4x faster on a CPU"}
 
     def build_networks(self) -> None:
         c = self.config

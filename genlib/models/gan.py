@@ -49,6 +49,10 @@ class GAN(AdversarialModel):
         "seed-001": {},
         "seed-002": {"g_hidden": (256, 512, 1024), "g_batchnorm": True, "output_activation": "sigmoid"},
     }
+    preset_notes = {
+        "seed-001": "the first tutorial's GAN: generator 128-256-512",
+        "seed-002": "the second tutorial's: wider generator with BatchNorm",
+    }
 
     @property
     def output_activation(self) -> str:

@@ -45,6 +45,7 @@ class VAE(GenerativeModel):
     description = "Encoder to a Gaussian latent code, decoder back to pixels; loss = reconstruction + KL."
     config_class = VAEConfig
     presets = {"seed": {}, "conv": {"architecture": "conv", "latent_dim": 16}}
+    preset_notes = {"seed": "the tutorial's MLP VAE, 400 hidden units", "conv": "convolutional, sharper"}
     loss_names = ("loss", "reconstruction", "kl")
     output_activation = "sigmoid"
 
