@@ -27,55 +27,53 @@ if not run.sample_paths():
     st.stop()
 
 
+def grid_epochs(run) -> list[int]:
+    return [int(p.stem.split("_")[1]) for p in run.sample_paths()]
+
+
 @st.fragment
 @guard
-def samples_by_epoch(run_id: str) -> None:
-    """The epoch picker and its grid: a step reruns only this part of the page."""
+def epoch_grid(run_id: str) -> None:
+    """The epoch slider and its grid: a slider step reruns only this, not the page."""
     try:
         run = job_manager().store.get(run_id)
     except RunError:
         st.rerun()
-    epochs = [int(p.stem.split("_")[1]) for p in run.sample_paths()]
-    if not epochs:
-        st.rerun()
+    epochs = grid_epochs(run)
     key = f"epoch_{run_id}"  # one per run, so switching runs never carries an epoch across
     if st.session_state.get(key) not in epochs:
-        st.session_state[key] = epochs[-1]
-    left, right = st.columns([3, 2])
-    with left:
-        event = st.plotly_chart(
-            epoch_loss_figure(run),
-            key=f"gallery_chart_{run_id}",
-            on_select="rerun",
-            selection_mode="points",
-        )
-        st.caption("Click a point on the curve to see that epoch's grid.")
-        points = event.selection.points if event and event.selection else []
-        clicked = points[0].get("x") if points else None
-        if clicked in epochs and clicked != st.session_state.get(f"clicked_{run_id}"):
-            st.session_state[f"clicked_{run_id}"] = clicked  # a click moves the slider once
-            st.session_state[key] = clicked
-    with right:
-        if len(epochs) > 1:
-            epoch = st.select_slider("Epoch", epochs, key=key)
-        else:
-            epoch = epochs[0]
-        path = run.sample_path(epoch)
-        if not path.is_file():
-            st.rerun()
-        st.image(str(path), caption=f"epoch {epoch}", width="stretch")
-        st.download_button(
-            "Download this grid (PNG)",
-            path.read_bytes(),
-            file_name=f"{run.id}-epoch{epoch}.png",
-            mime="image/png",
-            key="grid_download",
-        )
+        st.session_state[key] = epochs[-1] if epochs else None
+    if not epochs:
+        st.rerun()
+    epoch = st.select_slider("Epoch", epochs, key=key) if len(epochs) > 1 else epochs[0]
+    path = run.sample_path(epoch)
+    if not path.is_file():  # thinned or deleted since the list was read
+        st.rerun()
+    st.image(str(path), caption=f"epoch {epoch}", width="stretch")
+    st.download_button(
+        "Download this grid (PNG)",
+        path.read_bytes(),
+        file_name=f"{run.id}-epoch{epoch}.png",
+        mime="image/png",
+        key="grid_download",
+    )
 
 
 st.subheader("Samples by epoch")
 st.caption("The same latent vectors at every epoch, so you can watch each sample take shape.")
-samples_by_epoch(run_id)
+left, right = st.columns([3, 2])
+with left:
+    event = st.plotly_chart(
+        epoch_loss_figure(run), key=f"gallery_chart_{run_id}", on_select="rerun", selection_mode="points"
+    )
+    st.caption("Click a point on the curve to see that epoch's grid.")
+    points = event.selection.points if event and event.selection else []
+    clicked = points[0].get("x") if points else None
+    if clicked in grid_epochs(run) and clicked != st.session_state.get(f"clicked_{run_id}"):
+        st.session_state[f"clicked_{run_id}"] = clicked  # a click moves the slider once
+        st.session_state[f"epoch_{run_id}"] = clicked
+with right:
+    epoch_grid(run_id)
 
 if st.toggle("Show the whole training as an animation", key="show_gif"):
     gif = gif_path(run_id, len(run.sample_paths()))
