@@ -39,12 +39,12 @@ def quality_figures(evals: list[dict], baseline: dict | None = None):
     layout = dict(CURVE_LAYOUT, xaxis_title="epoch")
     fid = go.Figure(layout=layout)
     fid.add_scatter(x=epochs, y=[r["fid"] for r in evals], mode="lines+markers", name="FID")
-    fid.update_layout(title="FID (evaluator) ↓ lower is better")
+    fid.update_layout(title="FID ↓")  # short: the chart toolbar shares the title row on a phone
 
     shares = go.Figure(layout=layout)
     for key in ("coverage", "precision", "recall"):
         shares.add_scatter(x=epochs, y=[r.get(key) for r in evals], mode="lines+markers", name=key)
-    shares.update_layout(title="coverage, precision, recall ↑", yaxis_range=[0, 1.05])
+    shares.update_layout(title="scores ↑", yaxis_range=[0, 1.05])
     if baseline:
         fid.add_hline(y=baseline["fid"], line_dash="dash", annotation_text="real data")
     if epochs and max(epochs) <= 12:  # whole epochs only on short runs
@@ -78,7 +78,7 @@ def metric_bars(rows: list[dict]):
                 hovertemplate=f"{name}: %{{y:.3f}}<extra></extra>",
             )
     fig.update_layout(
-        height=520, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.08), bargap=0.15
+        height=540, margin=dict(l=10, r=10, t=70, b=10), legend=dict(orientation="h", y=-0.08), bargap=0.15
     )
     fig.update_xaxes(showticklabels=False)
     fig.update_annotations(font_size=12)

@@ -120,14 +120,19 @@ left, right = st.columns(2)
 with left:
     st.subheader("Images per class")
     fig = go.Figure(go.Bar(x=stats.class_names or ["all"], y=stats.class_counts, marker_color="#4c78a8"))
-    fig.update_layout(height=300, margin=dict(l=10, r=10, t=10, b=10), xaxis_title="class", yaxis_title="images")
+    fig.update_layout(
+        height=300,
+        margin=dict(l=10, r=10, t=40, b=10),  # room for the chart's toolbar above the bars
+        xaxis=dict(title="class", type="category"),
+        yaxis_title="images",
+    )
     st.plotly_chart(fig, key="class_histogram")
 with right:
     st.subheader("Pixel intensities")
     fig = go.Figure(go.Bar(x=list(range(256)), y=stats.pixel_histogram, marker_color="#f58518"))
     fig.update_layout(
         height=300,
-        margin=dict(l=10, r=10, t=10, b=10),
+        margin=dict(l=10, r=10, t=40, b=10),
         xaxis_title="pixel value",
         yaxis_title="count",
         yaxis=dict(type="log", dtick=1),  # powers of ten only
