@@ -60,7 +60,9 @@ def metric_bars(rows: list[dict]):
     from genlib.metrics import METRICS
 
     keys = list(METRICS)
-    fig = make_subplots(rows=2, cols=4, subplot_titles=[METRICS[k][0] for k in keys], vertical_spacing=0.16)
+    short = {"fid": "FID ↓", "inception_score": "IS ↑", "coverage": "Coverage ↑", "balance": "Balance ↑"}
+    titles = [short.get(k, METRICS[k][0]) for k in keys]  # four panels a row fit a phone only if short
+    fig = make_subplots(rows=2, cols=4, subplot_titles=titles, vertical_spacing=0.16)
     palette = ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880"]
     for j, r in enumerate(rows):
         real = r["epoch"] is None
@@ -86,7 +88,7 @@ def metric_bars(rows: list[dict]):
 
 
 def class_count_figure(result: dict, class_names: list[str] | None = None):
-    """Generated samples per predicted class for one run; conditional runs add label accuracy."""
+    """Generated samples per predicted class for one run (the page names the run above it)."""
     import plotly.graph_objects as go
 
     counts = result["scores"]["class_counts"]
@@ -94,13 +96,9 @@ def class_count_figure(result: dict, class_names: list[str] | None = None):
     fig = go.Figure()
     fig.add_bar(x=names, y=counts, name="predicted", hovertemplate="%{x}: %{y} samples<extra></extra>")
     fig.add_hline(y=sum(counts) / len(counts), line_dash="dot", annotation_text="even share")
-    title = f"{result['family']} · epoch {result['epoch']}"
-    if "label_accuracy" in result["scores"]:
-        title += f" · drawn as asked: {result['scores']['label_accuracy']:.0%}"
     fig.update_layout(
-        title=dict(text=title, font_size=13),
         height=260,
-        margin=dict(l=10, r=10, t=40, b=10),
+        margin=dict(l=10, r=10, t=30, b=10),
         xaxis=dict(title="class", type="category"),
         yaxis_title="samples",
     )

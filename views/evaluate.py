@@ -91,7 +91,11 @@ st.caption(
 cols = st.columns(min(len(results), 3))
 for i, r in enumerate(results):
     with cols[i % len(cols)]:
-        st.caption(r["run_id"])
+        asked = r["scores"].get("label_accuracy")
+        st.caption(
+            f"{r['run_id']} ({r['family']}, epoch {r['epoch']})"
+            + (f" · draws the class it is asked for {asked:.0%} of the time" if asked is not None else "")
+        )
         st.plotly_chart(class_count_figure(r, class_names(r["dataset"])), key=f"classes_{r['run_id']}")
 
 st.subheader("Closest to the training set", divider="gray")
