@@ -47,6 +47,8 @@ def _epoch_loss_figure(run_id: str, metrics_size: int, family: str):
                 hovertemplate="epoch %{x}<br>%{y:.4f}<extra>" + k + "</extra>",
             )
     fig.update_layout(CURVE_LAYOUT, title="loss per epoch", xaxis_title="epoch", clickmode="event+select")
+    if records and records[-1]["epoch"] <= 12:
+        fig.update_xaxes(dtick=1)  # whole epochs only
     return fig
 
 
