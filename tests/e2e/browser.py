@@ -16,6 +16,14 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 
 
+def browser_marks() -> list:
+    """pytestmark for modules that drive Chromium: marked e2e, skipped (with the reason) without it."""
+    import pytest
+
+    reason = "needs Debian's chromium and chromium-driver (.ci/run installs them)"
+    return [pytest.mark.e2e, pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason=reason)]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

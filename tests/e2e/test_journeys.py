@@ -13,9 +13,8 @@ import pytest
 
 from genlib.runs import RunStore
 from tests.e2e.browser import (
-    CHROMEDRIVER,
-    CHROMIUM,
     body_text,
+    browser_marks,
     choose,
     chromium,
     click_button,
@@ -27,12 +26,7 @@ from tests.e2e.browser import (
     wait_text,
 )
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        not (CHROMIUM and CHROMEDRIVER), reason="needs Debian's chromium and chromium-driver (.ci/run installs them)"
-    ),
-]
+pytestmark = browser_marks()
 
 # family -> (dataset, Model page field label, typed value, config field, expected value)
 JOURNEYS = {

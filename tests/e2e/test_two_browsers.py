@@ -2,14 +2,11 @@
 
 import time
 
-import pytest
-
 from genlib.runs import RunStore
 from tests.app.test_changes_underneath import fake_run
 from tests.e2e.browser import (
-    CHROMEDRIVER,
-    CHROMIUM,
     body_text,
+    browser_marks,
     choose,
     chromium,
     click_button,
@@ -21,12 +18,7 @@ from tests.e2e.browser import (
     wait_text,
 )
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        not (CHROMIUM and CHROMEDRIVER), reason="needs Debian's chromium and chromium-driver (.ci/run installs them)"
-    ),
-]
+pytestmark = browser_marks()
 
 
 def select_table_row(driver, row: int) -> None:
