@@ -76,7 +76,9 @@ def assert_no_traceback(driver, where: str) -> None:
 
 
 @pytest.mark.parametrize("family", list(JOURNEYS))
-def test_each_family_trains_from_the_app_with_the_choices_made_on_earlier_pages(family, app_url, tiny_npz, tmp_path):
+def test_each_family_trains_from_the_app_with_the_choices_made_on_earlier_pages(
+    family, app_url, tiny_npz, tmp_path, capsys
+):
     url, home = app_url
     dataset, title, label, value, field = JOURNEYS[family]
     store = RunStore(home / "runs")
@@ -105,7 +107,6 @@ def test_each_family_trains_from_the_app_with_the_choices_made_on_earlier_pages(
         wait_text(driver, "Started")
         wait_text(driver, "completed", timeout=240)
         wait_for(driver, "[data-testid='stImage'] img", timeout=30)  # the epoch-1 grid
-        print(f"{family}: trained from the app on {dataset} with {field}={value}")
 
         new = [r for r in store.list() if r.id not in before]
         assert len(new) == 1, [r.id for r in new]
@@ -114,6 +115,8 @@ def test_each_family_trains_from_the_app_with_the_choices_made_on_earlier_pages(
         assert config["train"]["epochs"] == 1 and config["train"]["eval_every"] == 0
         assert config["model"][field] == value
         assert new[0].sample_path(1).is_file() and new[0].status()["state"] == "completed"
+        with capsys.disabled():  # into the test log, also in CI
+            print(f"\n[journey] {family}: trained from the app on {dataset} with {field}={value}: {new[0].id}")
 
         for page in ("Gallery", "Evaluate", "Runs", "Data", "Model", "Train"):
             click_nav(driver, page)
