@@ -132,7 +132,7 @@ def wait_text(driver, text: str, timeout: float = 60.0) -> None:
         time.sleep(0.4)
 
 
-def settle(driver, seconds: float = 1.5) -> None:
+def settle(driver, seconds: float = 1.0) -> None:
     """Wait until Streamlit is idle (no 'Running...' indicator), then a little longer."""
     from selenium.webdriver.common.by import By
 
