@@ -82,6 +82,9 @@ class Run:
             return status
         if self.trainer_alive():  # it took the lock between the two looks
             return self.raw_status()
+        fresh = self.raw_status()  # a trainer writes its final state before it lets go of the lock
+        if fresh.get("state") not in ACTIVE:
+            return fresh
         return self.update_status(
             state="interrupted",
             finished_at=time.time(),
