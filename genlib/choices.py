@@ -144,8 +144,15 @@ class Choices:
             family = families[0]
         config_class = get_family(family).config_class
         model, train = {}, {}
+        known = {f.name for f in dataclasses.fields(config_class)}
         for name, text in params.items():
             if name in _TOP:
+                continue
+            if name in DATA_FIELDS:
+                problems.append(f"ignored {name} from the link: it is set from the dataset")
+                continue
+            if name not in TRAIN_FIELDS and name not in known:
+                problems.append(f"ignored {name}={text!r} from the link: {family} has no setting called {name!r}")
                 continue
             target, parser = (train, TrainConfig) if name in TRAIN_FIELDS else (model, config_class)
             try:

@@ -35,7 +35,9 @@ def test_bad_link_values_are_reported_and_skipped():
     back, problems = Choices.from_query({"family": "vae", "latent_dim": "many", "epochs": "2", "nonsense": "1"})
     assert back.family == "vae" and back.train == {"epochs": 2} and back.model == {}
     assert any("latent_dim" in p and "whole number" in p for p in problems)
-    assert any("nonsense" in p for p in problems)
+    assert any("has no setting called 'nonsense'" in p for p in problems)
+    _, problems = Choices.from_query({"image_shape": "5", "num_classes": "3"})
+    assert len(problems) == 2 and all("set from the dataset" in p for p in problems)
     back, problems = Choices.from_query({"family": "bigan"})
     assert back.family == list_families()[0] and "unknown model family" in problems[0]
 

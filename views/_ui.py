@@ -165,7 +165,9 @@ def config_error_text(exc) -> str:
 
     text, name = str(exc), getattr(exc, "field", None)
     if name and text.startswith(name):
-        return f"**{field_label(name)}** (`{name}`){text[len(name) :]}"
+        label = field_label(name)
+        same = label.lower().replace(" ", "_") == name  # "Epochs" needs no "(`epochs`)"
+        return f"**{label}**{'' if same else f' (`{name}`)'}{text[len(name) :]}"
     return text
 
 

@@ -67,6 +67,18 @@ table = pd.DataFrame(
     }
 )
 st.dataframe(table, hide_index=True, width="stretch", key="eval_table")
+counts = sorted({r["n"] for r in results if r.get("n")})
+if counts:
+    st.caption(
+        "Scored on "
+        + " and ".join(f"{n:,}" for n in counts)
+        + " generated samples per run"
+        + (
+            " (the runs differ: press **Compute metrics** with Recompute for a fair comparison)."
+            if len(counts) > 1
+            else "; the slider above applies to the next **Compute metrics**."
+        )
+    )
 st.plotly_chart(metric_bars(rows), key="eval_bars")
 with st.expander("What the numbers mean", icon=":material/help:"):
     st.markdown(

@@ -56,6 +56,16 @@ def set_field(name: str, kind: str) -> None:
     set_choices(choices().with_model_field(name, value))
 
 
+def field_errors(c: Choices) -> list[ConfigError]:
+    found = []
+    for name, value in c.model.items():
+        try:
+            Choices(c.dataset, c.family, c.preset, {name: value}).model_config()
+        except ConfigError as exc:
+            found.append(exc)
+    return found
+
+
 def field_help(f: dict) -> str:
     rule = ""
     if f["choices"]:
@@ -89,10 +99,15 @@ with st.container(border=True):
             col.number_input(label, format="%g" if is_float else "%d", step=None if is_float else 1, **common)
 
 stats = dataset_stats(c.dataset)
+problems = field_errors(c)  # each changed field on its own, so every bad one is named at once
 try:
-    config = c.model_config(stats.image_shape, len(stats.class_names))
+    config = None if problems else c.model_config(stats.image_shape, len(stats.class_names))
 except ConfigError as exc:
+    problems = [exc]
+for exc in problems:
     st.error(config_error_text(exc), icon=":material/error:")
+if problems:
+    st.caption("The network tables and the estimates come back once the values above are fixed.")
     st.stop()
 
 batch = c.train_values()["batch_size"]

@@ -7,8 +7,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from genlib.errors import GenlibError
+from genlib.metrics import METRICS
 from views._charts import CURVE_LAYOUT, compare_metrics
-from views._state import RUN_ID, flash, guard, select_run
+from views._state import RUN_ID, flash, guard, select_run, show_flashes
 from views._ui import job_manager
 
 st.title("Runs")
@@ -34,6 +35,7 @@ def delete_run(run_id: str) -> None:
 @st.fragment(run_every="10s" if job_manager().active() else None)
 @guard
 def runs_view() -> None:
+    show_flashes()  # what a delete inside this fragment reported
     runs = store.list()
     rows = []
     for r in runs:
@@ -83,13 +85,29 @@ def runs_view() -> None:
         chosen = [store.get(i) for i in selected]
         series = compare_metrics(chosen)  # {metric: {run_id: (epochs, values)}}
         names = list(series)
+        datasets = {r.read_config()["train"]["dataset"] for r in chosen}
+        if len(datasets) > 1:
+            st.warning(
+                f"These runs use different datasets ({', '.join(sorted(datasets))}): quality scores are measured "
+                "by each dataset's own classifier and are not comparable.",
+                icon=":material/warning:",
+            )
         metric = st.selectbox(
-            "Metric", names, key="compare_metric", help="Metrics that every chosen run has come first."
+            "Metric",
+            names,
+            key="compare_metric",
+            format_func=lambda k: METRICS[k][0] if k in METRICS else k,
+            help="Metrics that every chosen run has come first.",
         )
         fig = go.Figure()
         for run_id, (epochs, values) in series[metric].items():
-            fig.add_scatter(x=epochs, y=values, name=run_id, mode="lines")
-        fig.update_layout(CURVE_LAYOUT, height=360, xaxis_title="epoch", yaxis_title=metric)
+            fig.add_scatter(x=epochs, y=values, name=run_id, mode="lines+markers", marker_size=5)
+        fig.update_layout(
+            CURVE_LAYOUT,
+            height=360,
+            xaxis_title="epoch",
+            yaxis_title=METRICS[metric][0] if metric in METRICS else metric,
+        )
         st.plotly_chart(fig, key="compare_chart")
         cols = st.columns(len(chosen))
         for col, r in zip(cols, chosen, strict=True):

@@ -108,9 +108,12 @@ def live(run_id: str) -> None:
     if status.get("error"):
         st.error(status["error"], icon=":material/error:")
     b1, b2, _ = st.columns([1, 1, 4])
-    if state in ("queued", "running") and b1.button("Stop", key="stop_button", icon=":material/stop:"):
-        jobs.stop(run_id)
-        st.toast("Stopping after the current step; the last checkpoint is kept.")
+    if state in ("queued", "running"):
+        with b1.popover("Stop", icon=":material/stop:"):
+            st.write("Stop this run after the current step? Its last checkpoint is kept and it can be resumed.")
+            if st.button("Yes, stop it", key="stop_button", type="primary"):
+                jobs.stop(run_id)
+                st.toast("Stopping after the current step; the last checkpoint is kept.")
     if state in ("stopped", "interrupted", "failed") and b2.button(
         "Resume", key="resume_button", icon=":material/replay:"
     ):

@@ -40,7 +40,7 @@ class CGANConfig(AdversarialConfig):
 class CGAN(AdversarialModel):
     family = "cgan"
     title = "Conditional GAN"
-    description = "DCGAN that is told which class to draw: pick the digit you want."
+    description = "DCGAN that is told which class to draw: pick the class you want."
     config_class = CGANConfig
     presets = {"default": {}, "fast": {"filters": 32}}
     preset_notes = {"default": "64 filters", "fast": "32 filters, about 4x faster on a CPU"}

@@ -11,7 +11,7 @@ from tests.app.test_pages import app
 def test_out_of_range_training_settings_are_explained_and_block_start():
     at = app("train")
     at.number_input(key="train_epochs").set_value(0).run()
-    assert any("**Epochs** (`epochs`) must be between 1 and 10000, got 0" in e.value for e in at.error)
+    assert any("**Epochs** must be between 1 and 10000, got 0" in e.value for e in at.error)
     assert at.button(key="start_button").disabled
     at.number_input(key="train_epochs").set_value(4).run()
     assert not at.error and not at.button(key="start_button").disabled
@@ -119,3 +119,12 @@ def test_measure_replaces_the_guess_with_the_real_time_per_epoch():
     assert not at.exception and not at.error
     (metric,) = [m for m in at.metric if m.label == "Time per epoch"]
     assert float(metric.value.rstrip(" s")) > 0 and any("measured" in c.value for c in at.caption)
+
+
+def test_every_bad_field_is_named_at_once():
+    at = app("model")
+    at.number_input(key="field_learning_rate").set_value(5.0).run()
+    at.text_input(key="field_g_hidden").input("abc").run()
+    errors = [e.value for e in at.error]
+    assert any("**Learning rate** must be between" in e for e in errors)
+    assert any("**Generator hidden layers** (`g_hidden`) must be whole numbers" in e for e in errors)
