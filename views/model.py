@@ -78,9 +78,10 @@ def field_help(f: dict) -> str:
 values = c.model_values()
 with st.container(border=True):
     st.markdown("**Hyperparameters**")
-    cols = st.columns(3)
     shown = [f for f in cls.config_class.field_info() if f["name"] not in DATA_FIELDS]
     for i, f in enumerate(shown):
+        if i % 3 == 0:  # a row of three at a time: on a phone they stack in reading order
+            cols = st.columns(3)
         key, col, value = f"field_{f['name']}", cols[i % 3], values[f["name"]]
         common = dict(key=key, help=field_help(f), on_change=set_field, args=(f["name"], f["type"]))
         label = field_label(f["name"])
