@@ -2,6 +2,8 @@
 
 import time
 
+import pytest
+
 from genlib.runs import RunStore
 from tests.app.test_changes_underneath import fake_run
 from tests.e2e.browser import (
@@ -48,7 +50,18 @@ def delete_row(driver, row: int) -> str:
     return named
 
 
-def test_two_browsers_share_runs_but_not_choices_and_deletes_act_once(workspace, tmp_path):
+@pytest.fixture
+def no_jobs_left(workspace):
+    """Stop what a failing test leaves training: jobs outlive the app server by design."""
+    yield
+    from genlib.runs import JobManager
+
+    jobs = JobManager(RunStore())
+    for run in jobs.active():
+        jobs.stop(run.id)
+
+
+def test_two_browsers_share_runs_but_not_choices_and_deletes_act_once(workspace, tmp_path, no_jobs_left):
     for i, epochs in enumerate((3, 5, 7)):
         fake_run(f"old-{i}", epochs)
     store = RunStore()
