@@ -7,6 +7,7 @@
     python -m genlib eval RUN [RUN ...]
     python -m genlib bench
     python -m genlib speed config.json
+    python -m genlib worker            # run queued jobs (the app starts one by itself)
 
 User mistakes print one line ("error: ...") and exit with status 2.
 """
@@ -78,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     t.add_argument("--run-dir", help="run directory (default: workspace/runs/<new id>)")
     t.add_argument("--resume", action="store_true", help="continue the run in --run-dir from its checkpoint")
+    t.add_argument("--standby", action="store_true", help=argparse.SUPPRESS)  # the worker's warm process
     t.set_defaults(func=cmd_train)
 
     s = sub.add_parser("sample", help="write a grid of generated images from a run")
@@ -98,6 +100,14 @@ def _parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("speed", help="measure seconds per epoch of a run config on this machine (JSON)")
     sp.add_argument("config", help="a config.json (train + model), as runs store it")
     sp.set_defaults(func=cmd_speed)
+
+    w = sub.add_parser("worker", help="start queued runs and tasks (the app starts one itself when needed)")
+    w.add_argument("--idle-exit", type=float, default=None, metavar="S", help="exit after S seconds with nothing to do")
+    w.set_defaults(func=cmd_worker)
+
+    k = sub.add_parser("task", help=argparse.SUPPRESS)  # an import or evaluation queued by the app
+    k.add_argument("--run-dir", required=True)
+    k.set_defaults(func=cmd_task)
 
     r = sub.add_parser("runs", help="list runs")
     r.set_defaults(func=cmd_runs)
@@ -152,11 +162,49 @@ def _split_overrides(pairs: list[str]) -> dict[str, str]:
     return out
 
 
+def cmd_worker(args) -> None:
+    from .runs.worker import IDLE_EXIT_S, Worker
+
+    Worker().serve(IDLE_EXIT_S if args.idle_exit is None else args.idle_exit)
+
+
+def cmd_task(args) -> int:
+    from .runs import Run
+    from .runs.tasks import run_task
+
+    status = run_task(Run(args.run_dir))
+    return 0 if status["state"] == "completed" else 1
+
+
+def _wait_for_order(args) -> bool:
+    """The warm process: everything imported, wait for the worker to name a run; False if it never does."""
+    import json
+
+    from . import metrics, models  # noqa: F401  (imported now, so the job starts without waiting)
+    from .training.backends import backend
+
+    backend().configure()
+    line = sys.stdin.readline()
+    if not line.strip():
+        return False
+    order = json.loads(line)
+    args.run_dir, args.resume = order["run_dir"], bool(order.get("resume"))
+    log = os.open(Path(args.run_dir) / "log.txt", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(log)
+    return True
+
+
 def cmd_train(args) -> int:
     from .models import get_family, make_config
     from .runs import Run, RunStore, create_run_dir
     from .training import TrainConfig, Trainer, build_config
 
+    if args.standby and not _wait_for_order(args):
+        return 0
     run = Run(args.run_dir) if args.run_dir else None
     if run is not None and run.exists():
         state = run.raw_status().get("state")
@@ -179,7 +227,8 @@ def cmd_train(args) -> int:
         model_cfg = make_config(args.family, preset, **model_fields)
         train_cfg = TrainConfig(dataset=args.dataset, family=args.family, preset=preset, **train_fields)
         config = build_config(train_cfg, model_cfg)
-        run = create_run_dir(args.run_dir, config) if args.run_dir else RunStore().create(config)
+        config["owner"] = "local"  # the command line acts as the machine's owner (genlib/access.py)
+        run = create_run_dir(args.run_dir, config, here=True) if args.run_dir else RunStore().create(config, here=True)
     print(f"run directory: {run.path}", flush=True)
     status = Trainer(run, resume=args.resume, report=_print_progress).fit()
     print(f"{status['state']}: {run.path}")

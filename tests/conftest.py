@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# Workers that tests start (through JobManager) end soon after their queue is empty, and
+# keep no warm TensorFlow process unless a test asks for one.
+os.environ.setdefault("GENLAB_WORKER_IDLE_S", "5")
+os.environ.setdefault("GENLAB_WORKER_WARM", "0")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

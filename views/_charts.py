@@ -6,24 +6,29 @@ from __future__ import annotations
 CURVE_LAYOUT = dict(height=280, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=-0.3))
 
 
-def loss_figures(records: list[dict], loss_names: tuple[str, ...]):
-    """Plotly figures: losses by step, and the discriminator's outputs where logged."""
+def loss_figures(series: dict, loss_names: tuple[str, ...]):
+    """Plotly figures: losses by step, and the discriminator's outputs where logged.
+
+    ``series`` holds arrays: "step", "epoch" and one per logged value (``genlib.runs.feed.decimate``).
+    """
     import plotly.graph_objects as go
 
     probabilities = [k for k in loss_names if k.startswith("d_") and not k.endswith("loss")]
     losses = [k for k in loss_names if k not in probabilities]
+    epochs = series["epoch"].round().astype(int) if "epoch" in series else None
     figures = []
     for keys, title in ((losses, "loss"), (probabilities, "D(x) and D(G(z))")):
+        keys = [k for k in keys if k in series]
         if not keys:
             continue
         fig = go.Figure()
         for k in keys:
             fig.add_scatter(
-                x=[r["step"] for r in records],
-                y=[r.get(k) for r in records],
+                x=series["step"],
+                y=series[k],
                 mode="lines",
                 name=k,
-                customdata=[r["epoch"] for r in records],
+                customdata=epochs,
                 hovertemplate="epoch %{customdata}<br>%{y:.4f}",
             )
         fig.update_layout(CURVE_LAYOUT, title=title, xaxis_title="step")

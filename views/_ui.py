@@ -8,6 +8,7 @@ import streamlit as st
 from genlib import data
 from genlib.images import make_grid
 from genlib.runs import JobManager, RunStore
+from genlib.runs.tasks import TaskQueue
 from views._state import choices, guard, seed_widget, select_run, selected_run
 
 
@@ -28,7 +29,14 @@ def keep_keras_state_between_runs() -> None:
 
 @st.cache_resource
 def job_manager() -> JobManager:
-    return JobManager(RunStore())
+    jobs = JobManager(RunStore())
+    jobs.ensure_worker()  # warm from the first page view: the first Start need not wait for Python and TensorFlow
+    return jobs
+
+
+@st.cache_resource
+def task_queue() -> TaskQueue:
+    return TaskQueue(RunStore(folder="tasks"), job_manager().store)
 
 
 @st.cache_resource
@@ -74,15 +82,32 @@ def sidebar() -> None:
         st.caption(f":material/memory: {info['backend']} on **{device}**{extra}")
         job_count()
         st.caption(f":material/tune: {choices().headline()}")
+        who_am_i()
 
 
 @st.fragment(run_every="5s")
 @guard
 def job_count() -> None:
     """Running and queued jobs, refreshed on its own so it never goes stale on a quiet page."""
-    active = job_manager().active()
-    running = sum(r.status().get("state") == "running" for r in active)
-    st.caption(f":material/model_training: {running} job(s) running, {len(active) - running} queued")
+    jobs = job_manager()
+    active = jobs.active()
+    waiting = len(jobs.queue())
+    if active:
+        jobs.ensure_worker()  # restarted if it ended (a crash, or an idle exit while nothing was queued)
+    st.caption(f":material/model_training: {len(active) - waiting} job(s) training, {waiting} waiting")
+
+
+def who_am_i() -> None:
+    """The session's role, and the ways to change it that this server offers."""
+    from views import _auth
+
+    user = _auth.current_user()
+    icons = {"presenter": ":material/co_present:", "trainer": ":material/person:", "viewer": ":material/visibility:"}
+    st.caption(f"{icons[user.role]} **{user.name}** · {user.role}")
+    _auth.remember_name()
+    if user.role == "viewer" or (user.is_presenter and user.name != "local"):
+        with st.expander("Sign in" if user.role == "viewer" else "Account"):
+            _auth.sign_in_forms(user)
 
 
 def headline() -> None:

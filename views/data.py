@@ -1,16 +1,14 @@
 """Data: choose, import or delete a dataset, and look at it."""
 
-import tempfile
-from pathlib import Path
-
 import plotly.graph_objects as go
 import streamlit as st
 
 from genlib import data
 from genlib.errors import DatasetOffline, GenlibError
 from genlib.images import make_grid
-from views._state import choices, flash, seed_widget, set_choices
-from views._ui import dataset_grid, dataset_stats, job_manager, show_grid
+from views._auth import current_user
+from views._state import choices, flash, guard, seed_widget, set_choices
+from views._ui import dataset_grid, dataset_stats, job_manager, show_grid, task_queue
 
 st.title("Data")
 st.caption(
@@ -33,41 +31,73 @@ name = choices().dataset
 
 
 def import_files(files, new_name: str, overwrite: bool) -> None:
-    """Import the uploaded files: the largest holds the images, a second one the labels."""
+    """Queue the import of the uploaded files (the largest holds the images, a second one the labels).
+
+    The files are checked and decoded by a task process, never in this server.
+    """
     if len(files) > 2:
         st.error("Upload one images file, plus at most one labels file.", icon=":material/error:")
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        stored = sorted(((f.size, Path(tmp) / Path(f.name).name, f) for f in files), key=lambda t: -t[0])
-        for _, path, f in stored:
-            path.write_bytes(f.getvalue())
-        images, labels = stored[0][1], (stored[1][1] if len(stored) > 1 else None)
-        try:
-            ds = data.import_dataset(images, new_name, labels_path=labels, overwrite=overwrite)
-        except GenlibError as exc:
-            st.error(f"Import failed: {exc}", icon=":material/error:")
-            return
-    labelled = f"{ds.num_classes} classes" if ds.labels is not None else "no labels"
-    flash(f"Imported **{new_name}**: {len(ds):,} images {'x'.join(map(str, ds.image_shape))}, {labelled}.")
-    set_choices(choices().with_dataset(new_name))
+    ordered = sorted(files, key=lambda f: -f.size)
+    labels = (ordered[1].name, ordered[1].getvalue()) if len(ordered) > 1 else None
+    try:
+        task = task_queue().submit_import(
+            current_user(), new_name, (ordered[0].name, ordered[0].getvalue()), labels, overwrite
+        )
+    except GenlibError as exc:
+        st.error(f"Import failed: {exc}", icon=":material/error:")
+        return
+    st.session_state["import_task"] = task.id
     st.session_state["upload_version"] = st.session_state.get("upload_version", 0) + 1  # an empty form
     st.session_state.pop("import_name", None)
     st.rerun()
 
 
+@st.fragment(run_every="1s")
+@guard
+def import_progress(task_id: str) -> None:
+    """The queued import's progress; the page moves to the new set when it is in."""
+    try:
+        task = task_queue().get(task_id)
+    except GenlibError:
+        st.session_state.pop("import_task", None)
+        return
+    status = task.status()
+    name = task.read_config()["args"]["name"]
+    if status["state"] in ("queued", "running"):
+        st.info(f"Importing **{name}**… ({status.get('phase') or status['state']})", icon=":material/hourglass_top:")
+        return
+    st.session_state.pop("import_task", None)
+    if status["state"] == "completed":
+        result = status["result"]
+        labelled = f"{result['classes']} classes" if result.get("classes") else "no labels"
+        flash(f"Imported **{name}**: {result['images']:,} images {'x'.join(map(str, result['shape']))}, {labelled}.")
+        set_choices(choices().with_dataset(name))
+    else:
+        flash(f"Import failed: {status.get('error') or 'see the task log'}", "warning")
+    st.rerun()
+
+
+user = current_user()
+if st.session_state.get("import_task"):
+    import_progress(st.session_state["import_task"])
 # Kept open while an import is being put together (each upload reruns the page).
 filling = bool(st.session_state.get(UPLOAD_KEY)) or bool(st.session_state.get("import_name"))
-with st.expander("Import a dataset", icon=":material/upload_file:", expanded=filling):
+with st.expander("Import a dataset", icon=":material/upload_file:", expanded=filling and user.is_presenter):
+    if not user.is_presenter:
+        st.info("Only the presenter imports datasets on this server.", icon=":material/lock:")
     st.markdown(
         "MNIST-style **IDX** files (.gz or raw), **.npz / .npy** arrays, or a **.zip** with one folder of "
         "PNG/JPEG images per class. Sets shipped as two files (images and labels, like MNIST or KMNIST): "
         "upload both; the smaller one is read as the labels."
     )
-    files = st.file_uploader("Files", accept_multiple_files=True, key=UPLOAD_KEY)
-    new_name = st.text_input("Name for the new dataset", key="import_name", placeholder="e.g. my-mnist")
+    files = st.file_uploader("Files", accept_multiple_files=True, key=UPLOAD_KEY, disabled=not user.is_presenter)
+    new_name = st.text_input(
+        "Name for the new dataset", key="import_name", placeholder="e.g. my-mnist", disabled=not user.is_presenter
+    )
     exists = bool(new_name) and new_name in infos and not infos[new_name].builtin
     overwrite = st.checkbox(f"Replace the existing {new_name}", key="import_overwrite") if exists else False
-    if st.button("Import", key="import_button", disabled=not files or not new_name):
+    if st.button("Import", key="import_button", disabled=not files or not new_name or not user.is_presenter):
         import_files(files, new_name.strip(), overwrite)
 
 
@@ -75,7 +105,7 @@ def delete_dataset(name: str) -> None:
     """Delete the dataset named when the button was drawn (a second click finds it gone)."""
     current = choices()
     try:
-        data.delete_dataset(name)
+        data.delete_dataset(name, current_user())
     except GenlibError as exc:
         flash(str(exc), "warning")
         return
@@ -83,7 +113,7 @@ def delete_dataset(name: str) -> None:
     set_choices(current.with_dataset(data.DEFAULT_DATASET))
 
 
-if not infos[name].builtin:
+if not infos[name].builtin and user.is_presenter:
     with st.popover("Delete this dataset", icon=":material/delete:"):
         used = len(job_manager().store.using_dataset(name))
         st.write(

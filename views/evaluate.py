@@ -6,10 +6,20 @@ import streamlit as st
 
 from genlib.errors import GenlibError
 from genlib.images import make_grid
-from genlib.metrics import METRICS, evaluate_run, stored_eval
+from genlib.metrics import METRICS, stored_eval
+from views._auth import current_user
 from views._charts import class_count_figure, metric_bars
-from views._state import RUN_ID, seed_widget
-from views._ui import closest_pairs, dataset_stats, inception_offered, job_manager, metric_text, model_stamp, show_grid
+from views._state import RUN_ID, flash, guard, seed_widget
+from views._ui import (
+    closest_pairs,
+    dataset_stats,
+    inception_offered,
+    job_manager,
+    metric_text,
+    model_stamp,
+    show_grid,
+    task_queue,
+)
 
 st.title("Evaluate")
 st.caption(
@@ -32,17 +42,44 @@ chosen = st.multiselect("Runs", ids, key="eval_runs")
 c1, c2, _ = st.columns([1, 1, 3])
 n = c1.select_slider("Samples per run", [1000, 2000, 5000, 10_000], value=10_000, key="eval_samples")
 force = c2.checkbox("Recompute", key="eval_force", help="Ignore stored results and compute again.")
-if st.button("Compute metrics", key="eval_button", type="primary", disabled=not chosen):
-    with st.status("Computing metrics…", expanded=True) as box:
-        try:
-            for run_id in chosen:
-                result = evaluate_run(store.get(run_id), n=n, report=st.write, force=force)
-                st.write(f"{run_id}: done in {result['seconds']:.1f} s")
-        except GenlibError as exc:
-            box.update(label="Could not compute the metrics", state="error")
-            st.error(str(exc), icon=":material/error:")
-        else:
-            box.update(label="Metrics ready", state="complete", expanded=False)
+user = current_user()
+mine = [i for i in chosen if user.can_manage(store.get(i).owner)]
+if st.button(
+    "Compute metrics",
+    key="eval_button",
+    type="primary",
+    disabled=not mine,
+    help=None if user.can_train else "Viewers see stored results; the presenter or a run's owner computes them.",
+):
+    try:
+        task = task_queue().submit_evaluate(user, mine, n, force)
+        st.session_state["eval_task"] = task.id
+    except GenlibError as exc:
+        st.error(str(exc), icon=":material/error:")
+if len(mine) < len(chosen) and user.can_train:
+    st.caption("Metrics are computed for your own runs; the others show what is stored.")
+
+
+@st.fragment(run_every="1s")
+@guard
+def eval_progress(task_id: str) -> None:
+    """The queued evaluation's progress (it runs in its own process); the page reloads when it ends."""
+    try:
+        status = task_queue().get(task_id).status()
+    except GenlibError:
+        st.session_state.pop("eval_task", None)
+        return
+    if status["state"] in ("queued", "running"):
+        st.info(f"Computing metrics… {status.get('phase') or status['state']}", icon=":material/hourglass_top:")
+        return
+    st.session_state.pop("eval_task", None)
+    if status["state"] != "completed":
+        flash(f"Could not compute the metrics: {status.get('error')}", "warning")
+    st.rerun()
+
+
+if st.session_state.get("eval_task"):
+    eval_progress(st.session_state["eval_task"])
 
 results = [res for res in (stored_eval(store.get(i)) for i in chosen) if res]
 if not results:

@@ -8,6 +8,7 @@ import streamlit as st
 
 from genlib.errors import GenlibError
 from genlib.metrics import METRICS
+from views._auth import current_user
 from views._charts import CURVE_LAYOUT, compare_metrics
 from views._state import RUN_ID, flash, guard, select_run, show_flashes
 from views._ui import job_manager
@@ -22,7 +23,7 @@ if not store.list():
 def delete_run(run_id: str) -> None:
     """Delete the run named when the dialog was drawn, once; a second click finds it gone."""
     try:
-        store.delete(run_id)
+        store.delete(run_id, current_user())
     except GenlibError as exc:
         flash(f"Not deleted: {exc}", "warning")
         return
@@ -44,6 +45,8 @@ def runs_view() -> None:
         rows.append(
             {
                 "run": s["run_id"],
+                "title": s.get("title", ""),
+                "owner": s.get("owner") or "",
                 "status": s["state"],
                 "dataset": s.get("dataset"),
                 "family": s.get("family"),
@@ -76,9 +79,12 @@ def runs_view() -> None:
         if c1.button("Open in Gallery", key="open_run", icon=":material/photo_library:"):
             select_run(selected[0])
             st.switch_page("views/gallery.py")
-        with c2.popover("Delete", icon=":material/delete:"):
-            st.write(f"Delete **{selected[0]}** and all its files? This cannot be undone.")
-            st.button("Yes, delete it", key="confirm_delete", type="primary", on_click=delete_run, args=(selected[0],))
+        if current_user().can_manage(store.get(selected[0]).owner):
+            with c2.popover("Delete", icon=":material/delete:"):
+                st.write(f"Delete **{selected[0]}** and all its files? This cannot be undone.")
+                st.button(
+                    "Yes, delete it", key="confirm_delete", type="primary", on_click=delete_run, args=(selected[0],)
+                )
 
     if len(selected) >= 2:
         st.subheader("Compare")
@@ -111,9 +117,9 @@ def runs_view() -> None:
         st.plotly_chart(fig, key="compare_chart")
         cols = st.columns(len(chosen))
         for col, r in zip(cols, chosen, strict=True):
-            last = r.sample_paths()[-1:]
-            if last:
-                col.image(str(last[0]), caption=f"{r.id} · {last[0].stem.replace('_', ' ')}", width="stretch")
+            if r.latest_sample_path.is_file():
+                epoch = r.raw_status().get("epoch", 0)
+                col.image(str(r.latest_sample_path), caption=f"{r.id} · epoch {epoch}", width="stretch")
 
 
 runs_view()

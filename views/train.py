@@ -7,9 +7,9 @@ import streamlit as st
 from genlib.choices import TRAIN_FIELDS
 from genlib.config import field_label
 from genlib.errors import ConfigError, GenlibError, RunError
-from genlib.metrics import METRICS, diagnose
-from genlib.models import get_family
-from views._charts import loss_figures, quality_figures
+from genlib.metrics import METRICS
+from views._auth import current_user, presenter_password
+from views._live import live_interval, live_view, metrics_feed, note_watcher
 from views._state import choices, flash, guard, seed_widget, select_run, set_choices
 from views._ui import (
     config_error_text,
@@ -31,18 +31,29 @@ def set_train_field(name: str) -> None:
 
 
 def start() -> None:
-    """Start a run of the session's choices and show it; a bad choice is a message, nothing is created."""
+    """Queue a run of the session's choices and show it; a bad choice is a message, nothing is created."""
     try:
-        run = jobs.start(choices().build())
+        run = jobs.start(choices().build(), user=current_user(), title=st.session_state.get("run_title", ""))
     except GenlibError as exc:
         flash(f"Could not start: {exc}", "warning")
         return
     select_run(run.id)
-    flash(f"Started **{run.id}**.", "toast")
+    st.session_state["run_title"] = ""
+    position = jobs.position(run.id)
+    flash(f"Queued **{run.id}**" + (f", number {position} in line." if position and position > 1 else "."), "toast")
 
 
+user = current_user()
 # Open unless a job is running: then the page is for watching it.
-with st.expander("Start a new training job", expanded=not jobs.active(), icon=":material/play_arrow:"):
+with st.expander(
+    "Start a new training job", expanded=user.can_train and not jobs.active(), icon=":material/play_arrow:"
+):
+    if not user.can_train:
+        st.info(
+            "You are watching: runs are started by the presenter"
+            + (" or by attendees who join with a name (sidebar)." if presenter_password() else "."),
+            icon=":material/visibility:",
+        )
     headline()
     st.caption("Change the dataset on the Data page and the model on the Model page; set the run's length here.")
     values = choices().train_values()
@@ -65,7 +76,14 @@ with st.expander("Start a new training job", expanded=not jobs.active(), icon=":
     except ConfigError as exc:
         problem = config_error_text(exc)
         st.error(problem, icon=":material/error:")
-    st.button("Start training", key="start_button", type="primary", disabled=problem is not None, on_click=start)
+    st.text_input("Title (optional)", key="run_title", max_chars=80, placeholder="e.g. dcgan with a wider generator")
+    st.button(
+        "Start training",
+        key="start_button",
+        type="primary",
+        disabled=problem is not None or not user.can_train,
+        on_click=start,
+    )
 
 run_id = run_picker("train_run")
 if run_id is None:
@@ -73,11 +91,15 @@ if run_id is None:
     st.stop()
 
 
-def progress_line(status: dict, epochs: int) -> tuple[float, str]:
+def progress_line(status: dict, epochs: int, position: int | None) -> tuple[float, str]:
     state = status.get("state")
     steps = status.get("steps_per_epoch") or 1
     done = status.get("epoch", 0) + status.get("step", 0) / steps
     parts = [f"**{state}**", f"epoch {status.get('epoch', 0)}/{epochs}"]
+    if position:
+        parts[0] = "**queued**, next in line" if position == 1 else f"**queued**, number {position} in line"
+    elif state == "queued":
+        parts[0] = "**starting**"
     if state == "running":
         parts.append(f"step {status.get('step', 0)}/{steps}")
         if status.get("images_per_s"):
@@ -92,52 +114,48 @@ def progress_line(status: dict, epochs: int) -> tuple[float, str]:
     return (1.0 if state == "completed" else min(done / epochs, 1.0)), " · ".join(parts)
 
 
-@st.fragment(run_every="2s")
+@st.fragment(run_every=live_interval())
 @guard
 def live(run_id: str) -> None:
     try:
         run = jobs.store.get(run_id)
-        cfg = run.read_config()["train"]
+        config = run.read_config()
     except RunError:
         st.warning(f"Run **{run_id}** was deleted (in another window?).", icon=":material/delete:")
         st.rerun()  # the whole page: the picker moves to a run that exists
+    cfg = config["train"]
     status = run.status()
     state = status.get("state")
-    fraction, label = progress_line(status, cfg["epochs"])
+    position = jobs.position(run_id) if state == "queued" else None
+    owner = config.get("owner")
+    st.caption(f":material/person: {owner or 'unknown'}" + (f" · **{config['title']}**" if config.get("title") else ""))
+    fraction, label = progress_line(status, cfg["epochs"], position)
     st.progress(fraction, text=label)
     if status.get("error"):
         st.error(status["error"], icon=":material/error:")
-    b1, b2, _ = st.columns([1, 1, 4])
-    if state in ("queued", "running"):
-        with b1.popover("Stop", icon=":material/stop:"):
-            st.write("Stop this run after the current step? Its last checkpoint is kept and it can be resumed.")
-            if st.button("Yes, stop it", key="stop_button", type="primary"):
-                jobs.stop(run_id)
-                st.toast("Stopping after the current step; the last checkpoint is kept.")
-    if state in ("stopped", "interrupted", "failed") and b2.button(
-        "Resume", key="resume_button", icon=":material/replay:"
-    ):
-        jobs.resume(run_id)
-        st.rerun()
+    if current_user().can_manage(owner):
+        controls(run_id, state)
 
-    records = run.metrics()  # read once per refresh: steps, epochs and evaluations
+    note_watcher()
+    feed = metrics_feed(run)
+    version = feed.refresh()  # reads only the lines appended since any viewer's last look
+    view = live_view(run_id, version, cfg["family"], state, status.get("error") or "")
     left, right = st.columns([3, 2])
     with left:
-        steps = [r for r in records if r["kind"] == "step"]
-        if steps:
-            for i, fig in enumerate(loss_figures(steps, get_family(cfg["family"]).loss_names)):
+        if view["losses"]:
+            for i, fig in enumerate(view["losses"]):
                 st.plotly_chart(fig, key=f"live_chart_{i}")
         else:
             st.caption("Curves appear after the first steps.")
     with right:
-        samples = run.sample_paths()
-        if samples:
-            st.image(str(samples[-1]), caption=f"fixed latents, {samples[-1].stem.replace('_', ' ')}", width="stretch")
+        latest = run.latest_sample_path if run.latest_sample_path.is_file() else (run.sample_paths() or [None])[-1]
+        if latest is not None:
+            st.image(str(latest), caption=f"fixed latents, epoch {status.get('epoch', 0)}", width="stretch")
         else:
             st.caption("The first sample grid appears when epoch 1 ends.")
-    evals = [r for r in records if r["kind"] == "eval"]
     st.subheader("Health", divider="gray")
-    show_findings(diagnose(records, status, adversarial="d_loss" in get_family(cfg["family"]).loss_names))
+    show_findings(view["findings"])
+    evals = view["evals"]
     if evals:
         st.subheader("Quality during training", divider="gray")
         last = evals[-1]
@@ -151,14 +169,30 @@ def live(run_id: str) -> None:
                 delta_color="inverse" if key == "fid" else "normal",
                 help=METRICS[key][1],
             )
-        for col, fig in zip(st.columns(2), quality_figures(evals), strict=True):
+        for col, fig in zip(st.columns(2), view["quality"], strict=True):
             col.plotly_chart(fig, key=f"quality_{fig.layout.title.text[:3]}")
         st.caption(f"Epoch {last['epoch']}, {last['n']:,} samples scored by the dataset's own classifier.")
     elif cfg.get("eval_every"):
         st.caption(f"Quality metrics are computed every {cfg['eval_every']} epochs and at the end.")
-    if state in ("running", "queued"):
+    if state in ("running", "queued") and not position:
         with st.expander("Log"):
             st.code(run.log_tail(15) or "(starting)")
+
+
+def controls(run_id: str, state: str) -> None:
+    """Stop and Resume, for the run's owner and the presenter (genlib checks the same rule)."""
+    b1, b2, _ = st.columns([1, 1, 4])
+    if state in ("queued", "running"):
+        with b1.popover("Stop", icon=":material/stop:"):
+            st.write("Stop this run after the current step? Its last checkpoint is kept and it can be resumed.")
+            if st.button("Yes, stop it", key="stop_button", type="primary"):
+                jobs.stop(run_id, current_user())
+                st.toast("Stopping after the current step; the last checkpoint is kept.")
+    if state in ("stopped", "interrupted", "failed") and b2.button(
+        "Resume", key="resume_button", icon=":material/replay:"
+    ):
+        jobs.resume(run_id, current_user())
+        st.rerun()
 
 
 live(run_id)

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import paths
+from ..access import LOCAL, User
 from ..errors import DatasetError
 from ..io import atomic_path
 from .builtin import BUILTINS, DOWNLOADED, builtin_loader, make_shapes
@@ -94,6 +95,18 @@ def _load_imported(path: str, _mtime: int) -> Dataset:
         )
 
 
+def check_new_name(name: str, overwrite: bool = False) -> Path:
+    """Where an import named ``name`` would go; DatasetError if the name is invalid or taken."""
+    if not paths.is_valid_id(name):
+        raise DatasetError(f"dataset name {name!r} must be 1-64 lowercase letters, digits, '-' or '_'")
+    if name in BUILTINS:
+        raise DatasetError(f"{name!r} is a built-in dataset; choose another name (e.g. my-{name})")
+    target = _imported_path(name)
+    if target.exists() and not overwrite:
+        raise DatasetError(f"a dataset named {name!r} already exists; choose another name, or replace it")
+    return target
+
+
 def import_dataset(
     src: str | Path, name: str, labels_path: str | Path | None = None, overwrite: bool = False
 ) -> Dataset:
@@ -107,13 +120,7 @@ def import_dataset(
             as two files; an IDX labels file beside ``src`` is found by name. Defaults to None.
         overwrite: replace an imported dataset of the same name. Defaults to False.
     """
-    if not paths.is_valid_id(name):
-        raise DatasetError(f"dataset name {name!r} must be 1-64 lowercase letters, digits, '-' or '_'")
-    if name in BUILTINS:
-        raise DatasetError(f"{name!r} is a built-in dataset; choose another name (e.g. my-{name})")
-    target = _imported_path(name)
-    if target.exists() and not overwrite:
-        raise DatasetError(f"a dataset named {name!r} already exists; choose another name, or replace it")
+    target = check_new_name(name, overwrite)
     images, labels, class_names = read_any(src, labels_path)
     ds = make_dataset(name, images, labels, class_names, f"imported from {Path(src).name}")
     with atomic_path(target) as tmp:
@@ -128,7 +135,7 @@ def import_dataset(
     return ds
 
 
-def delete_dataset(name: str) -> None:
+def delete_dataset(name: str, user: User = LOCAL) -> None:
     """Remove an imported dataset's file; refused while a queued or running job trains on it.
 
     Finished runs that used it keep their samples and models; what needs the data
@@ -136,6 +143,7 @@ def delete_dataset(name: str) -> None:
     """
     from ..runs import RunStore
 
+    user.require_presenter("delete datasets")
     if name in BUILTINS:
         raise DatasetError(f"{name!r} is built in and cannot be deleted")
     path = _imported_path(name) if paths.is_valid_id(name) else None

@@ -11,13 +11,14 @@ import gzip
 import io
 import re
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ..errors import DatasetError
-from .dataset import MAX_BYTES, MAX_IMAGES
+from .dataset import MAX_BYTES, MAX_IMAGES, MAX_SIDE, MIN_SIDE
 
 MAX_FILE_BYTES = MAX_BYTES + (64 << 20)  # decoded size limit for any one input file
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
@@ -59,7 +60,7 @@ def read_any(path: str | Path, labels_path: str | Path | None = None) -> Arrays:
 def read_labels(path: Path) -> np.ndarray:
     """One integer label per image from an IDX, .npy or .npz file (the KMNIST way: two files)."""
     if _is_idx(path):
-        labels = parse_idx(_read_maybe_gzip(path), path.name)
+        labels = read_idx(path, images=False)
     elif path.name.lower().endswith((".npz", ".npy")):
         labels = _numpy_labels(path)
     else:
@@ -93,44 +94,53 @@ _UNKNOWN_FORMAT = (
 # -- IDX ---------------------------------------------------------------------
 
 
-def _read_maybe_gzip(path: Path) -> bytes:
+def _open_maybe_gzip(path: Path):
+    """The file, decompressed on the fly if it is gzip: read in bounded pieces, never whole."""
     with open(path, "rb") as f:
-        head = f.read(2)
-    if head != b"\x1f\x8b":
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise DatasetError(f"{path.name} is too large ({path.stat().st_size / 2**20:.0f} MiB)")
-        return path.read_bytes()
+        gz = f.read(2) == b"\x1f\x8b"
+    return gzip.open(path, "rb") if gz else open(path, "rb")
+
+
+def read_idx(path: Path, images: bool = True) -> np.ndarray:
+    """An IDX file (the MNIST format), checked from its header before its data is read.
+
+    The declared dimensions are checked against the size limits and, for images, the
+    element type must be unsigned bytes, so a small file cannot declare (or inflate
+    to) gigabytes, and a float file is not taken for blank pictures.
+    """
+    name = path.name
     try:
-        with gzip.open(path, "rb") as f:
-            data = f.read(MAX_FILE_BYTES + 1)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise DatasetError(f"{path.name} is not a valid gzip file ({exc})") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise DatasetError(f"{path.name} is too large once decompressed (over {MAX_FILE_BYTES >> 20} MiB)")
-    return data
-
-
-def parse_idx(data: bytes, name: str = "file") -> np.ndarray:
-    """Parse an IDX buffer (the format of the MNIST files) into an array."""
-    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
-        raise DatasetError(f"{name} is not an IDX file (wrong magic number {data[:4].hex() or 'empty'})")
-    ndim = data[3]
-    if not 1 <= ndim <= 4:
-        raise DatasetError(f"{name}: IDX files with {ndim} dimensions are not supported")
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise DatasetError(f"{name} is truncated: the header is incomplete")
-    dims = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    dtype = np.dtype(_IDX_DTYPES[data[2]])
-    expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
-    if expected > MAX_FILE_BYTES:
-        raise DatasetError(f"{name} declares {dims} values: too large")
-    if len(data) - header < expected:
+        with _open_maybe_gzip(path) as f:
+            head = f.read(4)
+            if len(head) < 4 or head[0] != 0 or head[1] != 0 or head[2] not in _IDX_DTYPES:
+                raise DatasetError(f"{name} is not an IDX file (wrong magic number {head.hex() or 'empty'})")
+            ndim = head[3]
+            if not 1 <= ndim <= 4:
+                raise DatasetError(f"{name}: IDX files with {ndim} dimensions are not supported")
+            raw_dims = f.read(4 * ndim)
+            if len(raw_dims) < 4 * ndim:
+                raise DatasetError(f"{name} is truncated: the header is incomplete")
+            dims = tuple(int.from_bytes(raw_dims[4 * i : 4 * i + 4], "big") for i in range(ndim))
+            dtype = np.dtype(_IDX_DTYPES[head[2]])
+            if images and ndim > 1 and dtype != np.uint8:
+                raise DatasetError(
+                    f"{name} holds {dtype.name} values; IDX images must be unsigned bytes (0-255, type 0x08)"
+                )
+            count = 1
+            for d in dims:
+                count *= d  # Python integers: a crafted header cannot overflow the check
+            expected = count * dtype.itemsize
+            if expected > MAX_FILE_BYTES:
+                raise DatasetError(f"{name} declares {dims} values ({expected / 2**20:,.0f} MiB): too large")
+            data = f.read(expected)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DatasetError(f"{name} is damaged or not a valid gzip file ({exc})") from None
+    if len(data) < expected:
         raise DatasetError(
             f"{name} is truncated: the header declares {dims} but only "
-            f"{len(data) - header:,} of {expected:,} data bytes are present"
+            f"{len(data):,} of {expected:,} data bytes are present"
         )
-    return np.frombuffer(data, dtype, count=int(np.prod(dims)), offset=header).reshape(dims)
+    return np.frombuffer(data, dtype, count=count).reshape(dims)
 
 
 def _labels_sibling(path: Path) -> Path | None:
@@ -142,7 +152,7 @@ def _labels_sibling(path: Path) -> Path | None:
 
 
 def read_idx_pair(path: Path, labels_path: str | Path | None = None) -> Arrays:
-    images = parse_idx(_read_maybe_gzip(path), path.name)
+    images = read_idx(path)
     if images.ndim == 1:
         raise DatasetError(f"{path.name} holds labels (1-D); import the images file instead")
     if images.ndim not in (3, 4):
@@ -152,7 +162,7 @@ def read_idx_pair(path: Path, labels_path: str | Path | None = None) -> Arrays:
     if labels_file is not None:
         if not labels_file.is_file():
             raise DatasetError(f"no such labels file: {labels_file}")
-        labels = parse_idx(_read_maybe_gzip(labels_file), labels_file.name)
+        labels = read_idx(labels_file, images=False)
         if labels.ndim != 1:
             raise DatasetError(f"{labels_file.name} is not an IDX labels file (expected 1-D, got {labels.shape})")
     return np.array(images), labels, None
@@ -168,7 +178,10 @@ _NPY_MAGIC, _ZIP_MAGIC = b"\x93NUMPY", b"PK\x03\x04"
 
 
 def _load_numpy(path: Path) -> dict[str, np.ndarray]:
-    """The arrays in a .npy (under the name "array") or .npz file; pickles are refused."""
+    """The arrays in a .npy (under the name "array") or .npz file; pickles are refused.
+
+    Each array's header (shape, type) is read and checked before its data is.
+    """
     if path.stat().st_size > MAX_FILE_BYTES:
         raise DatasetError(f"{path.name} is too large ({path.stat().st_size / 2**20:.0f} MiB)")
     with open(path, "rb") as f:
@@ -178,19 +191,45 @@ def _load_numpy(path: Path) -> dict[str, np.ndarray]:
     if head != _NPY_MAGIC and head[:4] != _ZIP_MAGIC:
         raise DatasetError(f"{path.name} is not a NumPy file: it does not start with the .npy or .npz signature")
     try:
-        loaded = np.load(path, allow_pickle=False)
-        if isinstance(loaded, np.ndarray):
-            return {"array": loaded}
-        with loaded:
-            return {key: loaded[key] for key in loaded.keys()}
-    except ValueError as exc:
-        if "pickle" in str(exc).lower():
-            raise DatasetError(
-                f"{path.name} contains Python objects (pickles), which are not loaded for safety"
-            ) from None
-        raise DatasetError(f"{path.name} is not a valid NumPy file ({exc})") from None
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        if head == _NPY_MAGIC:
+            with open(path, "rb") as f:
+                return {"array": _read_npy(f, path.name)}
+        with zipfile.ZipFile(path) as archive:
+            members = [i for i in archive.infolist() if i.filename.endswith(".npy")]
+            if sum(i.file_size for i in members) > MAX_FILE_BYTES:
+                raise DatasetError(f"{path.name} is too large once uncompressed")
+            out = {}
+            for info in members:
+                with archive.open(info) as f:
+                    out[info.filename[:-4]] = _read_npy(f, f"{path.name}:{info.filename}")
+            return out
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise DatasetError(f"{path.name} is damaged ({exc})") from None
+
+
+def _read_npy(f, name: str) -> np.ndarray:
+    """One .npy stream: header checked (no objects, size within limits), then exactly its data read."""
+    try:
+        version = np.lib.format.read_magic(f)
+        shape, fortran, dtype = (
+            np.lib.format.read_array_header_1_0(f) if version == (1, 0) else np.lib.format.read_array_header_2_0(f)
+        )
+    except ValueError as exc:
+        raise DatasetError(f"{name} is not a valid NumPy array ({exc})") from None
+    if dtype.hasobject:
+        raise DatasetError(f"{name} contains Python objects (pickles), which are not loaded for safety")
+    count = 1
+    for d in shape:
+        count *= d
+    if count * dtype.itemsize > MAX_FILE_BYTES:
+        raise DatasetError(
+            f"{name} declares an array of {shape} ({count * dtype.itemsize / 2**30:,.1f} GiB): too large"
+        )
+    data = f.read(count * dtype.itemsize)
+    if len(data) < count * dtype.itemsize:
+        raise DatasetError(f"{name} is truncated: {len(data):,} of {count * dtype.itemsize:,} bytes present")
+    array = np.frombuffer(data, dtype, count=count)
+    return array.reshape(shape[::-1]).T if fortran else array.reshape(shape)
 
 
 def read_numpy(path: Path) -> Arrays:
@@ -264,9 +303,18 @@ def _is_image_entry(name: str) -> bool:
 
 
 def _decode(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Image.Image:
+    """One image, its size checked from its header before its pixels are decoded."""
     try:
         im = Image.open(io.BytesIO(archive.read(info)))
+        w, h = im.size
+        if not (MIN_SIDE <= w <= MAX_SIDE and MIN_SIDE <= h <= MAX_SIDE):
+            raise DatasetError(
+                f"{info.filename} is {w}x{h}: images must be between {MIN_SIDE} and {MAX_SIDE} pixels a side "
+                f"(resize them first)"
+            )
         im.load()
         return im
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, zlib.error) as exc:
         raise DatasetError(f"{info.filename} is not a readable image ({exc})") from None
+    except zipfile.BadZipFile as exc:
+        raise DatasetError(f"{info.filename} is damaged inside the zip ({exc})") from None

@@ -1,8 +1,9 @@
-"""Start, stop and resume training jobs, each in its own process.
+"""Queue, stop and resume training jobs; each trains in its own process.
 
-The app calls these; the job writes its run directory; the app reads it. A
-browser refresh or a restart of the app loses nothing, and a crashed job
-cannot take the server down.
+The app calls these with the ``User`` it is serving; the checks are here, so a
+request crafted around the page's buttons meets the same rules. ``start`` only
+queues: the worker (genlib/runs/worker.py) hands queued runs to training
+processes, at most ``Limits.concurrent_jobs`` at a time, first in line first.
 """
 
 from __future__ import annotations
@@ -11,27 +12,39 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
+from .. import paths
+from ..access import LOCAL, Forbidden, Limits, User
 from ..errors import RunError
+from ..io import folder_bytes
 from .store import ACTIVE, LOCK_FD_ENV, Run, RunStore
+
+ROOT = Path(__file__).resolve().parents[2]
+TITLE_CHARS = 80
 
 
 class JobManager:
-    def __init__(self, store: RunStore | None = None):
+    def __init__(self, store: RunStore | None = None, limits: Limits | None = None, autostart: bool = True):
         self.store = store or RunStore()
+        self.limits = limits or Limits.from_env()
+        self.autostart = autostart  # start a worker process when work is queued and none runs
 
-    def start(self, config: dict, run_id: str | None = None) -> Run:
-        """Create a run for ``config`` (made by ``training.build_config``) and launch it."""
-        run = self.store.create(config, run_id)
-        self._launch(run, resume=False)
+    # -- queueing ----------------------------------------------------------
+    def start(self, config: dict, user: User = LOCAL, title: str = "", run_id: str | None = None) -> Run:
+        """Queue a run of ``config`` (made by ``training.build_config``) for ``user``."""
+        user.require_train()
+        self._check_quota(user)
+        title = " ".join(str(title).split())[:TITLE_CHARS]
+        run = self.store.create({**config, "owner": user.name, "title": title}, run_id)
+        self.ensure_worker()
         return run
 
-    def resume(self, run_id: str) -> Run:
-        """Continue a stopped, interrupted or failed run from its last checkpoint."""
+    def resume(self, run_id: str, user: User = LOCAL) -> Run:
+        """Queue a stopped, interrupted or failed run again; it continues from its last checkpoint."""
         run = self.store.get(run_id)
+        user.require_manage(run.owner, "resume")
         if run.trainer_alive():
             raise RunError(f"run {run_id} is being trained right now (by the app or the command line)")
         state = run.status().get("state")
@@ -39,13 +52,15 @@ class JobManager:
             raise RunError(f"run {run_id} is already {state}")
         if state == "completed":
             raise RunError(f"run {run_id} has completed all its epochs")
-        run.update_status(state="queued", pid=None, created_at=time.time(), error=None)
-        self._launch(run, resume=True)
+        self._check_quota(user)
+        run.update_status(state="queued", pid=None, queued_at=time.time(), dispatched_at=None, error=None, phase=None)
+        self.ensure_worker()
         return run
 
-    def stop(self, run_id: str) -> None:
-        """Ask the job to stop (SIGTERM): it finishes its step and keeps its checkpoint."""
+    def stop(self, run_id: str, user: User = LOCAL) -> None:
+        """Take a waiting run out of the queue, or ask a training one to stop after its step (SIGTERM)."""
         run = self.store.get(run_id)
+        user.require_manage(run.owner, "stop")
         status = run.status()
         if status.get("state") not in ACTIVE:
             raise RunError(f"run {run_id} is not running (it is {status.get('state')})")
@@ -55,35 +70,85 @@ class JobManager:
                 os.kill(int(pid), signal.SIGTERM)
             except ProcessLookupError:
                 pass
-        else:
-            run.update_status(state="stopped", finished_at=time.time(), eta_s=None)
+            return
+        try:
+            with run.lock():  # the worker hands a run out only while holding this lock
+                if run.raw_status().get("state") in ACTIVE:
+                    run.update_status(state="stopped", finished_at=time.time(), eta_s=None, phase=None)
+        except RunError:  # a process took it this instant: signal it instead
+            fresh = run.raw_status().get("pid")
+            if fresh:
+                os.kill(int(fresh), signal.SIGTERM)
 
+    def _check_quota(self, user: User) -> None:
+        if user.is_presenter:
+            return
+        mine = [r for r in self.store.owned_by(user.name)]
+        active = [r for r in mine if r.status().get("state") in ACTIVE]
+        if len(active) >= self.limits.queued_per_user:
+            raise Forbidden(
+                f"{user.name} already has {len(active)} run(s) queued or training "
+                f"(the limit is {self.limits.queued_per_user}); stop one or wait for it"
+            )
+        used = sum(folder_bytes(r.path) for r in mine)
+        if used > self.limits.disk_mb_per_user * 2**20:
+            raise Forbidden(
+                f"{user.name}'s runs take {used / 2**20:.0f} MB (the limit is {self.limits.disk_mb_per_user} MB); "
+                f"delete some first"
+            )
+
+    # -- reading -----------------------------------------------------------
     def active(self) -> list[Run]:
         return [r for r in self.store.list() if r.status().get("state") in ACTIVE]
 
-    def _launch(self, run: Run, resume: bool) -> None:
-        cmd = [sys.executable, "-m", "genlib", "train", "--run-dir", str(run.path)]
-        if resume:
-            cmd.append("--resume")
-        # The lock is taken here and handed to the job, so the run counts as alive from
-        # this moment until the job's process ends, and a second launch is refused.
-        lock = run.lock()
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", LOCK_FD_ENV: str(lock.fd)}
-        try:
-            with open(run.log_path, "ab") as log:
-                proc = subprocess.Popen(
-                    cmd,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    cwd=Path(__file__).resolve().parents[2],
-                    env=env,
-                    start_new_session=True,
-                    pass_fds=(lock.fd,),
-                )
-        finally:
-            lock.release()  # the child's copy keeps the lock
-        threading.Thread(target=proc.wait, daemon=True).start()  # reap it when it ends
-        # The job writes its own pid when it starts; record it now for the seconds before.
-        if run.raw_status().get("state") == "queued":
-            run.update_status(pid=proc.pid)
+    def queue(self) -> list[Run]:
+        """Runs waiting for a training slot, first in line first."""
+        return self.store.waiting()
+
+    def position(self, run_id: str, queue: list[Run] | None = None) -> int | None:
+        """1 for the next run to start; None if the run is not waiting."""
+        ids = [r.id for r in (self.queue() if queue is None else queue)]
+        return ids.index(run_id) + 1 if run_id in ids else None
+
+    # -- the worker --------------------------------------------------------
+    def ensure_worker(self) -> bool:
+        """Start ``python -m genlib worker`` unless one is dispatching; True if one runs now."""
+        from .worker import worker_alive
+
+        if worker_alive():
+            return True
+        if not self.autostart:
+            return False
+        paths.logs_dir().mkdir(parents=True, exist_ok=True)
+        with open(paths.logs_dir() / "worker.log", "ab") as log:
+            subprocess.Popen(
+                [sys.executable, "-m", "genlib", "worker"],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=ROOT,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                start_new_session=True,  # outlives the app server: the queue goes on through a restart
+            )
+        return True
+
+
+def launch_cold(run: Run, command: str, lock) -> subprocess.Popen:
+    """Start ``python -m genlib <command> --run-dir RUN`` holding the run's lock (handed down)."""
+    cmd = [sys.executable, "-m", "genlib", command, "--run-dir", str(run.path)]
+    if command == "train" and run.checkpoint_path.is_file():
+        cmd.append("--resume")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", LOCK_FD_ENV: str(lock.fd)}
+    with open(run.log_path, "ab") as log:
+        proc = subprocess.Popen(
+            cmd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            pass_fds=(lock.fd,),
+        )
+    run.update_status(pid=proc.pid)
+    return proc

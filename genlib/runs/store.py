@@ -4,7 +4,8 @@ runs/<run_id>/
   config.json          {"train": TrainConfig, "model": family config, "versions": {...}}
   status.json          state, pid, epoch, step, times, error; written atomically
   metrics.jsonl        append-only, one JSON object per logged step or epoch
-  samples/epoch_0001.png
+  samples/epoch_0001.png  fixed-latent grids, thinned for long runs (training.trainer.keep_sample)
+  samples/latest.png     the newest grid, whatever its epoch
   checkpoints/last.keras
   model/model.keras, model/generator.keras
   log.txt
@@ -12,6 +13,10 @@ runs/<run_id>/
 
 Liveness is read from that lock, never from a pid: the OS releases it when the
 trainer ends, however it ends, and no other process can hold it by accident.
+
+``queued`` means waiting in line for the worker (genlib/runs/worker.py), which
+hands runs to training processes in ``queued_at`` order; ``dispatched_at`` marks
+the moment it did. The queue is these files, so it survives any restart.
 """
 
 from __future__ import annotations
@@ -24,13 +29,14 @@ import time
 from pathlib import Path
 
 from .. import paths
+from ..access import LOCAL, User
 from ..errors import RunError
 from ..io import read_json, read_jsonl, write_json
 
 STATES = ("queued", "running", "completed", "failed", "stopped", "interrupted")
 ACTIVE = ("queued", "running")
-# A queued run whose trainer has not taken the lock after this long is counted as dead.
-# (The job manager takes it before launching, so only CLI runs ever wait, for milliseconds.)
+# A run handed to a process that has not taken its lock after this long is counted as dead.
+# (A warm process takes it within milliseconds; a cold one within its Python start-up.)
 QUEUE_GRACE_S = 60.0
 LOCK_FD_ENV = "GENLAB_RUN_LOCK_FD"  # a lock taken by the parent and inherited by the trainer
 
@@ -46,6 +52,7 @@ class Run:
     status_path = property(lambda self: self.path / "status.json")
     metrics_path = property(lambda self: self.path / "metrics.jsonl")
     samples_dir = property(lambda self: self.path / "samples")
+    latest_sample_path = property(lambda self: self.path / "samples" / "latest.png")
     checkpoint_path = property(lambda self: self.path / "checkpoints" / "last.keras")
     model_dir = property(lambda self: self.path / "model")
     log_path = property(lambda self: self.path / "log.txt")
@@ -66,6 +73,19 @@ class Run:
             raise RunError(f"{self.path} is not a run directory (no config.json)")
         return read_json(self.config_path)
 
+    @property
+    def owner(self) -> str | None:
+        """Who started the run (None for runs made before owners were recorded)."""
+        try:
+            return self.read_config().get("owner")
+        except (RunError, ValueError, OSError):
+            return None
+
+    def waiting(self) -> bool:
+        """Queued and not yet handed to a process: the worker may take it."""
+        status = self.raw_status()
+        return status.get("state") == "queued" and not status.get("dispatched_at")
+
     def raw_status(self) -> dict:
         try:
             return read_json(self.status_path)
@@ -78,7 +98,9 @@ class Run:
         state = status.get("state")
         if state not in ACTIVE or self.trainer_alive():
             return status
-        if state == "queued" and time.time() - status.get("created_at", 0) < QUEUE_GRACE_S:
+        if state == "queued" and not status.get("dispatched_at"):
+            return status  # waiting in line: no process is meant to hold it yet
+        if state == "queued" and time.time() - status["dispatched_at"] < QUEUE_GRACE_S:
             return status
         if self.trainer_alive():  # it took the lock between the two looks
             return self.raw_status()
@@ -145,8 +167,11 @@ class Run:
             return {"run_id": self.id, "state": "broken"}
         status = self.status()
         train = cfg.get("train", {})
-        epochs = self.metrics("epoch")
-        last = epochs[-1] if epochs else {}
+        losses = status.get("losses")
+        if losses is None:  # runs from before status.json carried the last epoch's losses
+            epochs = self.metrics("epoch")
+            last = epochs[-1] if epochs else {}
+            losses = {k: v for k, v in last.items() if k not in ("kind", "epoch", "seconds", "time")}
         started, ended = status.get("started_at"), status.get("finished_at") or status.get("updated_at")
         return {
             "run_id": self.id,
@@ -155,7 +180,9 @@ class Run:
             "family": train.get("family"),
             "epoch": status.get("epoch", 0),
             "epochs": train.get("epochs"),
-            "losses": {k: v for k, v in last.items() if k not in ("kind", "epoch", "seconds", "time")},
+            "owner": cfg.get("owner"),
+            "title": cfg.get("title") or "",
+            "losses": losses,
             "duration_s": (ended - started) if started and ended else None,
             "created_at": status.get("created_at") or self.config_path.stat().st_mtime,
         }
@@ -229,13 +256,14 @@ def pid_alive(pid: int, marker: str | None = None) -> bool:
 class RunStore:
     """All runs under one folder (default: the workspace's runs/)."""
 
-    def __init__(self, root: str | Path | None = None):
+    def __init__(self, root: str | Path | None = None, folder: str = "runs"):
         self._root = Path(root) if root else None
+        self.folder = folder  # "runs", or "tasks" for the queue's other jobs (genlib/runs/tasks.py)
 
     @property
     def root(self) -> Path:
         """The given folder, else the workspace's runs/ (read each time, so GENLAB_HOME is honoured)."""
-        return self._root or paths.runs_dir()
+        return self._root or paths.home() / self.folder
 
     def get(self, run_id: str) -> Run:
         if not paths.is_valid_id(run_id):
@@ -268,27 +296,44 @@ class RunStore:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         return f"{stamp}-{family}-{dataset}-{secrets.token_hex(2)}"[:64].lower().replace("_", "-")
 
-    def create(self, config: dict, run_id: str | None = None) -> Run:
-        """A new run directory with config.json and a ``queued`` status."""
+    def create(self, config: dict, run_id: str | None = None, here: bool = False) -> Run:
+        """A new run directory with config.json and a ``queued`` status (see ``create_run_dir``)."""
         train = config["train"]
         run_id = run_id or self.new_id(train["family"], train["dataset"])
         if not paths.is_valid_id(run_id):
             raise RunError(f"invalid run id {run_id!r}: use lowercase letters, digits, '-' and '_'")
-        return create_run_dir(self.root / run_id, config)
+        return create_run_dir(self.root / run_id, config, here)
 
-    def delete(self, run_id: str) -> None:
+    def delete(self, run_id: str, user: User = LOCAL) -> None:
         run = self.get(run_id)
+        user.require_manage(run.owner, "delete")
         state = run.status().get("state")
         if state in ACTIVE or run.trainer_alive():
             raise RunError(f"run {run_id} is still {state}; stop it before deleting")
         shutil.rmtree(run.path)
 
+    def waiting(self) -> list[Run]:
+        """Runs waiting for the worker, first in line first."""
+        runs = [r for r in self.list() if r.waiting()]
+        return sorted(runs, key=lambda r: (r.raw_status().get("queued_at") or 0, r.id))
 
-def create_run_dir(path: str | Path, config: dict) -> Run:
+    def owned_by(self, name: str) -> list[Run]:
+        return [r for r in self.list() if r.owner == name]
+
+
+def create_run_dir(path: str | Path, config: dict, here: bool = False) -> Run:
+    """Write a new run: a ``queued`` status, then config.json (which makes it a run).
+
+    ``here``: the calling process trains it (the command line), so the worker must
+    not take it: it is marked as handed out from its first moment.
+    """
     run = Run(path)
     if run.exists():
         raise RunError(f"{run.path} already holds a run; pick another directory or use --resume")
     run.path.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    run.update_status(
+        state="queued", created_at=now, queued_at=now, epoch=0, step=0, dispatched_at=now if here else None
+    )
     write_json(run.config_path, config)
-    run.update_status(state="queued", created_at=time.time(), epoch=0, step=0)
     return run

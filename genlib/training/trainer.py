@@ -21,15 +21,27 @@ from collections.abc import Callable
 import numpy as np
 
 from .. import __version__
+from ..access import Limits
 from ..data import load_dataset
 from ..errors import GenlibError
 from ..images import make_grid, save_png
-from ..io import append_jsonl, atomic_path
+from ..io import append_jsonl, atomic_path, folder_bytes
 from ..runs.store import Run
 from .config import TrainConfig
 
+_LATER = object()  # the evaluator, before its first use
+
 Report = Callable[[dict], None]
 STATUS_EVERY_S = 1.0  # how often status.json is refreshed mid-epoch
+QUOTA_CHECK_EVERY = 50  # epochs between measurements of the run folder against its disk quota
+
+
+def keep_sample(epoch: int) -> bool:
+    """Which epochs keep their sample grid: all of the first 100, then every 10th to 1,000,
+    every 100th to 10,000, and so on. A 10,000-epoch run keeps 280 grids, not 10,000;
+    ``samples/latest.png`` always shows the newest."""
+    stride = 10 ** max(len(str(epoch - 1)) - 2, 0) if epoch > 100 else 1
+    return epoch % stride == 0
 
 
 class Diverged(GenlibError):
@@ -76,6 +88,7 @@ class Trainer:
         cfg = run.read_config()
         self.train_cfg = TrainConfig.from_dict(cfg["train"])
         self.model_cfg_dict = cfg["model"]
+        self.quota_bytes = Limits.from_env().disk_mb_per_run << 20
         self._stop = False
 
     # -- signals ---------------------------------------------------------
@@ -96,8 +109,15 @@ class Trainer:
         with self.run.lock():  # one trainer per run: a second one stops here, touching nothing
             started = time.time()
             self.run.update_status(
-                state="running", pid=os.getpid(), started_at=started, finished_at=None, error=None, eta_s=None
+                state="running",
+                pid=os.getpid(),
+                started_at=started,
+                finished_at=None,
+                error=None,
+                eta_s=None,
+                phase="loading the data and building the model",
             )
+            self._clean_leftovers()
             previous = self._install_signal_handlers()
             try:
                 final_state = self._train()
@@ -145,7 +165,7 @@ class Trainer:
             f"batch {batch}, {steps} steps/epoch, epochs {first_epoch}..{tc.epochs}"
         )
 
-        evaluator = self._evaluator(ds)
+        evaluator = _LATER  # prepared at the first evaluation, so the first curves come without waiting
         self.run.update_status(phase="compiling the training step")
         timer = _Throughput(total_images=(tc.epochs - first_epoch + 1) * steps * batch, budget_s=tc.time_budget_s)
         out_of_time = False
@@ -207,16 +227,26 @@ class Trainer:
                 "images_per_s": timer.rate(),
             }
             self._end_epoch(model, epoch, epoch_record)
-            if evaluator and (out_of_time or epoch == tc.epochs or epoch % tc.eval_every == 0):
+            if tc.eval_every and (out_of_time or epoch == tc.epochs or epoch % tc.eval_every == 0):
                 with timer.paused():
+                    if evaluator is _LATER:
+                        evaluator = self._evaluator(ds)
                     try:
-                        self._evaluate(model, evaluator, epoch)
+                        if evaluator:
+                            self._evaluate(model, evaluator, epoch)
                     except Exception as exc:  # keep training; say why the curve stops
                         self._log(f"quality metrics off after epoch {epoch}: {type(exc).__name__}: {exc}")
                         evaluator = None
-            self.run.update_status(epoch=epoch, step=0, images_per_s=timer.rate(), eta_s=timer.eta())
+            losses = {
+                k: v for k, v in epoch_record.items() if k not in ("kind", "epoch", "time", "seconds", "images_per_s")
+            }
+            self.run.update_status(epoch=epoch, step=0, images_per_s=timer.rate(), eta_s=timer.eta(), losses=losses)
             if out_of_time:
                 self.run.update_status(stopped_early=f"time budget of {tc.time_budget_s:g} s reached")
+                break
+            if epoch % QUOTA_CHECK_EVERY == 0 and folder_bytes(self.run.path) > self.quota_bytes:
+                self._log(f"disk quota of {self.quota_bytes >> 20} MB reached at epoch {epoch}; stopping")
+                self.run.update_status(stopped_early=f"disk quota of {self.quota_bytes >> 20} MB reached")
                 break
         self._save_final(model)
         return "completed"
@@ -267,10 +297,19 @@ class Trainer:
             f"coverage {scores['coverage']:.0%}"
         )
 
+    def _clean_leftovers(self) -> None:
+        """Temporary files of a process killed mid-write (atomic writes leave ``.name.*`` behind)."""
+        for folder in (self.run.checkpoint_path.parent, self.run.samples_dir, self.run.model_dir):
+            for leftover in folder.glob(".*") if folder.is_dir() else ():
+                leftover.unlink(missing_ok=True)
+
     def _end_epoch(self, model, epoch: int, record: dict) -> None:
         model.prepare_sampling()
         images, ncols = model.sample_grid(self.train_cfg.seed)
-        save_png(make_grid(images, ncols), self.run.sample_path(epoch))
+        grid = make_grid(images, ncols)
+        save_png(grid, self.run.latest_sample_path)
+        if keep_sample(epoch) or epoch == self.train_cfg.epochs:
+            save_png(grid, self.run.sample_path(epoch))
         model.trained_epochs.assign(epoch)
         with atomic_path(self.run.checkpoint_path) as tmp:
             model.save(tmp)

@@ -1,5 +1,7 @@
 """Forms say what is wrong in words, keep what was chosen, and report what they did."""
 
+import time
+
 import numpy as np
 
 from genlib import data
@@ -56,7 +58,7 @@ def test_import_reports_success_and_a_second_import_can_replace(tmp_path):
     at.file_uploader(key="upload_0").upload("x.npy", buf.read_bytes()).run()
     at.text_input(key="import_name").input("mine").run()
     at.button(key="import_button").click().run()
-    assert any("Imported **mine**: 40 images 8x8x1, no labels" in s.value for s in at.success)
+    wait_for_text(at, "Imported **mine**: 40 images 8x8x1, no labels")  # decoded by a task process
     assert at.selectbox(key="dataset").value == "mine"
     np.save(buf, images[:20])
     at.file_uploader(key="upload_1").upload("x.npy", buf.read_bytes()).run()
@@ -65,7 +67,16 @@ def test_import_reports_success_and_a_second_import_can_replace(tmp_path):
     assert any("already exists" in e.value for e in at.error)
     at.checkbox(key="import_overwrite").check().run()
     at.button(key="import_button").click().run()
+    wait_for_text(at, "Imported **mine**: 20 images")
     assert len(data.load_dataset("mine")) == 20
+
+
+def wait_for_text(at, text, timeout=60.0):
+    deadline = time.time() + timeout
+    while not any(text in s.value for s in at.success):
+        assert time.time() < deadline, f"no {text!r}; errors: {[e.value for e in at.error + at.warning]}"
+        time.sleep(0.5)
+        at.run()
 
 
 def test_deleting_a_dataset_goes_back_to_digits_and_other_sessions_follow(tmp_path):

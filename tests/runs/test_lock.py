@@ -12,6 +12,7 @@ import pytest
 from genlib.errors import RunError
 from genlib.models import make_config
 from genlib.runs import JobManager, Run, RunStore
+from genlib.runs.worker import Worker
 from genlib.training import TrainConfig, build_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,12 +65,17 @@ def test_cli_started_run_is_running_and_cannot_be_resumed_twice(workspace):
             proc.kill()
 
 
-def test_app_started_run_is_alive_from_launch_and_interrupted_at_once_when_killed(workspace):
-    jobs = JobManager()
+def test_a_queued_run_waits_without_a_process_then_is_alive_from_launch_and_interrupted_when_killed(workspace):
+    jobs = JobManager(autostart=False)
     train = TrainConfig(dataset="digits", family="gan", epochs=10_000, eval_every=0)
     run = jobs.start(build_config(train, make_config("gan")))
+    run.update_status(queued_at=time.time() - 3600, created_at=time.time() - 3600)  # an hour in line
+    assert run.status()["state"] == "queued" and jobs.position(run.id) == 1 and not run.trainer_alive()
+    worker = Worker(warm=False)
     try:
+        assert worker.dispatch_once() == [run.id]
         assert run.trainer_alive()  # the lock was handed to the job before it started
+        assert jobs.position(run.id) is None and worker.dispatch_once() == []
         wait(lambda: run.raw_status().get("state") == "running")
         os.kill(run.raw_status()["pid"], signal.SIGKILL)
         wait(lambda: not run.trainer_alive(), timeout=10)
@@ -77,7 +83,8 @@ def test_app_started_run_is_alive_from_launch_and_interrupted_at_once_when_kille
         assert status["state"] == "interrupted" and "ended unexpectedly" in status["error"]
         assert status.get("eta_s") is None
         jobs.resume(run.id)
-        assert run.trainer_alive() and run.status()["state"] == "queued"
+        assert run.status()["state"] == "queued" and jobs.position(run.id) == 1
+        assert worker.dispatch_once() == [run.id] and run.trainer_alive()
     finally:
         if run.trainer_alive():
             jobs.stop(run.id)

@@ -27,9 +27,9 @@ def config(seed=5):
 
 
 @pytest.mark.slow
-def test_stop_keeps_checkpoint_and_resume_reaches_the_same_epochs(tmp_path):
-    store = RunStore(tmp_path / "runs")
-    jobs = JobManager(store)
+def test_stop_keeps_checkpoint_and_resume_reaches_the_same_epochs(workspace):
+    store = RunStore()
+    jobs = JobManager(store)  # starts a worker process, as the app does
     run = jobs.start(config(), run_id="stop-me")
     wait_for(run, lambda s: s.get("state") == "running" and s.get("epoch", 0) >= 2)
     jobs.stop(run.id)
@@ -37,7 +37,7 @@ def test_stop_keeps_checkpoint_and_resume_reaches_the_same_epochs(tmp_path):
     assert stopped["state"] == "stopped", run.log_tail()
     stopped_at = stopped["epoch"]
     assert 2 <= stopped_at < EPOCHS and run.checkpoint_path.is_file()
-    assert len(run.sample_paths()) == stopped_at
+    assert len(run.sample_paths()) == stopped_at and run.latest_sample_path.is_file()
 
     jobs.resume(run.id)
     done = wait_for(run, lambda s: s["state"] not in ("queued", "running"))

@@ -1,0 +1,154 @@
+"""Imports and evaluations as queued jobs, run by the worker in their own process.
+
+A task is a folder under ``workspace/tasks/`` in the run directory format
+(config.json names the task and its arguments, status.json, log.txt, lock), so
+the queue, the lock and the liveness rules are the same as for training runs.
+The app never decodes an upload or trains an evaluator in its own process: it
+writes the upload into the task's folder and watches the task's status.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import time
+import traceback
+from pathlib import Path
+
+from ..access import User
+from ..errors import GenlibError, RunError
+from ..io import write_json
+from .jobs import JobManager
+from .store import ACTIVE, Run, RunStore, create_run_dir
+
+KEEP_TASKS = 50  # finished tasks kept for their messages; older ones are removed on the next submit
+
+
+class TaskQueue:
+    def __init__(self, store: RunStore | None = None, runs: RunStore | None = None):
+        self.store = store or RunStore(folder="tasks")
+        self.runs = runs or RunStore()
+
+    def submit_import(
+        self,
+        user: User,
+        name: str,
+        upload: tuple[str, bytes],
+        labels: tuple[str, bytes] | None = None,
+        overwrite: bool = False,
+    ) -> Run:
+        """Queue an import of uploaded bytes (file name, content) as dataset ``name``; presenter only."""
+        from ..data import check_new_name
+
+        user.require_presenter("import datasets")
+        check_new_name(name, overwrite)  # a taken or malformed name is refused now, before any upload is stored
+        files = {"upload": upload, **({"labels": labels} if labels else {})}
+        args = {"name": name, "overwrite": bool(overwrite)}
+        task = self._create("import", args, user)
+        for role, (filename, content) in files.items():
+            target = task.path / f"{role}{_suffixes(filename)}"
+            target.write_bytes(content)
+            args[role] = target.name
+        return self._queue(task, args)
+
+    def submit_evaluate(
+        self, user: User, run_ids: list[str], n: int, force: bool = False, inception: bool = False
+    ) -> Run:
+        """Queue quality metrics for runs the user may manage (viewers read stored results only)."""
+        user.require_train()
+        for run_id in run_ids:
+            run = self.runs.get(run_id)
+            user.require_manage(run.owner, "evaluate")
+        return self._queue(
+            self._create("evaluate", {}, user),
+            {"runs": list(run_ids), "n": int(n), "force": force, "inception": inception},
+        )
+
+    def get(self, task_id: str) -> Run:
+        return self.store.get(task_id)
+
+    def _create(self, kind: str, args: dict, user: User) -> Run:
+        self._prune()
+        task_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{kind}-{secrets.token_hex(3)}"
+        # Written as handed out, so the worker waits until the arguments are complete.
+        task = create_run_dir(self.store.root / task_id, {"task": kind, "args": args, "owner": user.name}, here=True)
+        return task
+
+    def _queue(self, task: Run, args: dict) -> Run:
+        config = task.read_config()
+        write_json(task.config_path, {**config, "args": args})
+        task.update_status(dispatched_at=None, queued_at=time.time())  # now the worker may take it
+        JobManager(self.runs).ensure_worker()
+        return task
+
+    def _prune(self) -> None:
+        finished = [t for t in self.store.list() if t.raw_status().get("state") not in ACTIVE]
+        for task in finished[KEEP_TASKS:]:
+            shutil.rmtree(task.path, ignore_errors=True)
+
+
+def _suffixes(filename: str) -> str:
+    """The upload's suffixes that matter to the importers (".gz", ".npz", ".idx3-ubyte.gz" ...)."""
+    suffixes = "".join(Path(filename).suffixes[-2:]).lower()
+    return "".join(ch for ch in suffixes if ch.isalnum() or ch in ".-_")[:24]
+
+
+def run_task(task: Run) -> dict:
+    """Run one task in this process (the worker starts ``python -m genlib task --run-dir DIR``)."""
+    with task.lock():
+        config = task.read_config()
+        task.update_status(state="running", pid=os.getpid(), started_at=time.time(), phase=None)
+        try:
+            result = _HANDLERS[config["task"]](task, config["args"])
+        except Exception as exc:
+            message = str(exc) if isinstance(exc, GenlibError) else f"{type(exc).__name__}: {exc}"
+            if not isinstance(exc, GenlibError):
+                traceback.print_exc()
+            print(f"error: {message}", flush=True)
+            return task.update_status(state="failed", error=message, finished_at=time.time())
+        finally:
+            for leftover in task.path.glob("upload*"):
+                leftover.unlink(missing_ok=True)  # the upload is in the dataset now, or refused
+            for leftover in task.path.glob("labels*"):
+                leftover.unlink(missing_ok=True)
+        return task.update_status(state="completed", result=result, finished_at=time.time())
+
+
+def _import(task: Run, args: dict) -> dict:
+    from ..data import import_dataset
+
+    labels = task.path / args["labels"] if args.get("labels") else None
+    ds = import_dataset(task.path / args["upload"], args["name"], labels_path=labels, overwrite=args["overwrite"])
+    h, w, c = ds.image_shape
+    print(f"imported {args['name']}: {len(ds):,} images {h}x{w}x{c}", flush=True)
+    return {"name": args["name"], "images": len(ds), "shape": [h, w, c], "classes": ds.num_classes}
+
+
+def _evaluate(task: Run, args: dict) -> dict:
+    from ..metrics import evaluate_run
+    from ..training.backends import import_quietly
+
+    import_quietly()
+    store = RunStore()
+    done = {}
+    for i, run_id in enumerate(args["runs"], 1):
+        task.update_status(phase=f"run {i} of {len(args['runs'])}: {run_id}")
+        try:
+            run = store.get(run_id)
+        except RunError:
+            print(f"{run_id}: deleted meanwhile; skipped", flush=True)
+            continue
+
+        def report(text: str, run_id=run_id) -> None:
+            print(f"{run_id}: {text}", flush=True)
+            task.update_status(phase=f"{run_id}: {text}")
+
+        result = evaluate_run(
+            run, n=args["n"], report=report, force=args["force"], inception=args.get("inception", False)
+        )
+        done[run_id] = round(result["seconds"], 1)
+    return {"seconds": done}
+
+
+_HANDLERS = {"import": _import, "evaluate": _evaluate}
