@@ -27,6 +27,7 @@ class Feed:
     def _reset(self, inode: int | None = None) -> None:
         self._inode = inode
         self._offset = 0
+        self._head = b""  # the file's first bytes: a new file on a reused inode starts differently
         self._latest: dict[tuple, dict] = {}
         self._sorted: list[dict] | None = []
         self.version = 0
@@ -40,18 +41,23 @@ class Feed:
                 if self._inode is not None:
                     self._reset()
                 return self.version
-            if stat.st_ino != self._inode or stat.st_size < self._offset:  # replaced or truncated
-                version = self.version
-                self._reset(stat.st_ino)
-                self.version = version + 1
-            if stat.st_size == self._offset:
-                return self.version
             with open(self.path, "rb") as f:
+                replaced = stat.st_ino != self._inode or stat.st_size < self._offset
+                if not replaced and self._head:
+                    replaced = f.read(len(self._head)) != self._head
+                if replaced:
+                    version = self.version
+                    self._reset(stat.st_ino)
+                    self.version = version + 1
+                if stat.st_size == self._offset:
+                    return self.version
                 f.seek(self._offset)
                 chunk = f.read(stat.st_size - self._offset)
             whole = chunk[: chunk.rfind(b"\n") + 1]  # a line still being written waits for the next call
             if not whole:
                 return self.version
+            if not self._offset:
+                self._head = whole[:64]
             self._offset += len(whole)
             for line in whole.splitlines():
                 try:

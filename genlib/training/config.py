@@ -29,7 +29,9 @@ class TrainConfig(BaseConfig):
         0.0, "Stop after this many seconds of training and keep the model (0 = no limit).", low=0.0, high=1e7
     )
     # XLA fuses the step (1.2x on the MLP GAN here, more for convolutions). Off only to debug.
-    jit_compile: bool = param(True, "Compile the training step with XLA.")
+    jit_compile: bool = param(
+        True, "Compile the training step with XLA (on a CPU only for runs long enough to repay its compile time)."
+    )
 
     def validate(self) -> None:
         from ..paths import is_valid_id
