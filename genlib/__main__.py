@@ -80,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--run-dir", help="run directory (default: workspace/runs/<new id>)")
     t.add_argument("--resume", action="store_true", help="continue the run in --run-dir from its checkpoint")
     t.add_argument("--standby", action="store_true", help=argparse.SUPPRESS)  # the worker's warm process
+    t.add_argument("--queued", action="store_true", help=argparse.SUPPRESS)  # started by the worker
     t.set_defaults(func=cmd_train)
 
     s = sub.add_parser("sample", help="write a grid of generated images from a run")
@@ -188,7 +189,7 @@ def _wait_for_order(args) -> bool:
     if not line.strip():
         return False
     order = json.loads(line)
-    args.run_dir, args.resume = order["run_dir"], bool(order.get("resume"))
+    args.run_dir, args.resume, args.queued = order["run_dir"], bool(order.get("resume")), True
     log = os.open(Path(args.run_dir) / "log.txt", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     sys.stdout.flush()
     sys.stderr.flush()
@@ -230,7 +231,7 @@ def cmd_train(args) -> int:
         config["owner"] = "local"  # the command line acts as the machine's owner (genlib/access.py)
         run = create_run_dir(args.run_dir, config, here=True) if args.run_dir else RunStore().create(config, here=True)
     print(f"run directory: {run.path}", flush=True)
-    status = Trainer(run, resume=args.resume, report=_print_progress).fit()
+    status = Trainer(run, resume=args.resume, report=_print_progress, queued=args.queued).fit()
     print(f"{status['state']}: {run.path}")
     return 0 if status["state"] in ("completed", "stopped") else 1
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import threading
+
 import numpy as np
 import streamlit as st
 
@@ -89,12 +92,17 @@ def sidebar() -> None:
 @guard
 def job_count() -> None:
     """Running and queued jobs, refreshed on its own so it never goes stale on a quiet page."""
+    job_manager().ensure_worker()  # kept running (and warm) while anyone has the app open
+    training, waiting = job_counts()
+    st.caption(f":material/model_training: {training} job(s) training, {waiting} waiting")
+
+
+@st.cache_data(ttl=2.0, show_spinner=False)
+def job_counts() -> tuple[int, int]:
+    """(training, waiting), shared by every session for 2 s: a room's sidebars read the runs once."""
     jobs = job_manager()
-    active = jobs.active()
-    waiting = len(jobs.queue())
-    if active:
-        jobs.ensure_worker()  # restarted if it ended (a crash, or an idle exit while nothing was queued)
-    st.caption(f":material/model_training: {len(active) - waiting} job(s) training, {waiting} waiting")
+    active, waiting = len(jobs.active()), len(jobs.queue())
+    return active - waiting, waiting
 
 
 def who_am_i() -> None:
@@ -135,14 +143,27 @@ def run_picker(key: str, label: str = "Run") -> str | None:
     return current
 
 
+_BUILD_LOCK = threading.Lock()
+
+
 @st.cache_data(max_entries=32)
 def model_overview(family: str, config_json: str, dataset_size: int, batch: int, gpu: bool) -> dict:
-    """Network tables and the cost estimate for a config (built once per config)."""
+    """Network tables and the cost estimate for a config (built once per config, shared by all sessions).
+
+    The model is built to be described, then dropped and collected at once: the largest
+    the fields allow (six layers of 4,096) takes about 2 GB while it exists. One build at a
+    time, so a room changing fields together cannot stack them (docs/BENCHMARKS.md, 'Memory').
+    """
     from genlib.explore import estimate_cost
     from genlib.models import create_model, get_family
 
-    model = create_model(family, get_family(family).config_class.from_json(config_json))
-    return {**model.describe(), **estimate_cost(model, dataset_size, batch, gpu)}
+    with _BUILD_LOCK:
+        model = create_model(family, get_family(family).config_class.from_json(config_json))
+        try:
+            return {**model.describe(), **estimate_cost(model, dataset_size, batch, gpu)}
+        finally:
+            del model
+            gc.collect()  # Keras models hold reference cycles; the app turns off Streamlit's own collection
 
 
 @st.cache_resource(max_entries=4)

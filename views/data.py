@@ -81,24 +81,29 @@ def import_progress(task_id: str) -> None:
 user = current_user()
 if st.session_state.get("import_task"):
     import_progress(st.session_state["import_task"])
-# Kept open while an import is being put together (each upload reruns the page).
-filling = bool(st.session_state.get(UPLOAD_KEY)) or bool(st.session_state.get("import_name"))
-with st.expander("Import a dataset", icon=":material/upload_file:", expanded=filling and user.is_presenter):
-    if not user.is_presenter:
-        st.info("Only the presenter imports datasets on this server.", icon=":material/lock:")
-    st.markdown(
-        "MNIST-style **IDX** files (.gz or raw), **.npz / .npy** arrays, or a **.zip** with one folder of "
-        "PNG/JPEG images per class. Sets shipped as two files (images and labels, like MNIST or KMNIST): "
-        "upload both; the smaller one is read as the labels."
-    )
-    files = st.file_uploader("Files", accept_multiple_files=True, key=UPLOAD_KEY, disabled=not user.is_presenter)
-    new_name = st.text_input(
-        "Name for the new dataset", key="import_name", placeholder="e.g. my-mnist", disabled=not user.is_presenter
-    )
-    exists = bool(new_name) and new_name in infos and not infos[new_name].builtin
-    overwrite = st.checkbox(f"Replace the existing {new_name}", key="import_overwrite") if exists else False
-    if st.button("Import", key="import_button", disabled=not files or not new_name or not user.is_presenter):
-        import_files(files, new_name.strip(), overwrite)
+
+
+def import_form() -> None:
+    """Upload, name and import; kept open while an import is being put together (each upload reruns)."""
+    filling = bool(st.session_state.get(UPLOAD_KEY)) or bool(st.session_state.get("import_name"))
+    with st.expander("Import a dataset", icon=":material/upload_file:", expanded=filling):
+        st.markdown(
+            "MNIST-style **IDX** files (.gz or raw), **.npz / .npy** arrays, or a **.zip** with one folder of "
+            "PNG/JPEG images per class. Sets shipped as two files (images and labels, like MNIST or KMNIST): "
+            "upload both; the smaller one is read as the labels."
+        )
+        files = st.file_uploader("Files", accept_multiple_files=True, key=UPLOAD_KEY)
+        new_name = st.text_input("Name for the new dataset", key="import_name", placeholder="e.g. my-mnist")
+        exists = bool(new_name) and new_name in infos and not infos[new_name].builtin
+        overwrite = st.checkbox(f"Replace the existing {new_name}", key="import_overwrite") if exists else False
+        if st.button("Import", key="import_button", disabled=not files or not new_name):
+            import_files(files, new_name.strip(), overwrite)
+
+
+if user.is_presenter:
+    import_form()
+else:
+    st.caption(":material/lock: Only the presenter imports datasets on this server.")
 
 
 def delete_dataset(name: str) -> None:

@@ -44,16 +44,16 @@ def start() -> None:
 
 
 user = current_user()
+if not user.can_train:
+    st.info(
+        "You are watching: runs are started by the presenter"
+        + (" or by attendees who join with a name (sidebar, **Sign in**)." if presenter_password() else "."),
+        icon=":material/visibility:",
+    )
 # Open unless a job is running: then the page is for watching it.
 with st.expander(
     "Start a new training job", expanded=user.can_train and not jobs.active(), icon=":material/play_arrow:"
 ):
-    if not user.can_train:
-        st.info(
-            "You are watching: runs are started by the presenter"
-            + (" or by attendees who join with a name (sidebar)." if presenter_password() else "."),
-            icon=":material/visibility:",
-        )
     headline()
     st.caption("Change the dataset on the Data page and the model on the Model page; set the run's length here.")
     values = choices().train_values()

@@ -136,8 +136,10 @@ class JobManager:
 def launch_cold(run: Run, command: str, lock) -> subprocess.Popen:
     """Start ``python -m genlib <command> --run-dir RUN`` holding the run's lock (handed down)."""
     cmd = [sys.executable, "-m", "genlib", command, "--run-dir", str(run.path)]
-    if command == "train" and run.checkpoint_path.is_file():
-        cmd.append("--resume")
+    if command == "train":
+        cmd.append("--queued")
+        if run.checkpoint_path.is_file():
+            cmd.append("--resume")
     env = {**os.environ, "PYTHONUNBUFFERED": "1", LOCK_FD_ENV: str(lock.fd)}
     with open(run.log_path, "ab") as log:
         proc = subprocess.Popen(

@@ -84,9 +84,10 @@ def build_config(train: TrainConfig, model_config) -> dict:
 class Trainer:
     """Train the run in ``run`` (its config.json must exist)."""
 
-    def __init__(self, run: Run, resume: bool = False, report: Report | None = None):
+    def __init__(self, run: Run, resume: bool = False, report: Report | None = None, queued: bool = False):
         self.run = run
         self.resume = resume
+        self.queued = queued  # handed out by the worker: train only if nobody stopped it meanwhile
         self.report = report or (lambda info: None)
         cfg = run.read_config()
         self.train_cfg = TrainConfig.from_dict(cfg["train"])
@@ -110,6 +111,9 @@ class Trainer:
         import os
 
         with self.run.lock():  # one trainer per run: a second one stops here, touching nothing
+            if self.queued and self.run.raw_status().get("state") != "queued":
+                self._log("stopped before it started; nothing to do")
+                return self.run.raw_status()
             started = time.time()
             self.run.update_status(
                 state="running",

@@ -36,9 +36,7 @@ def hostile_files(tmp_path):
     yield "broken-idx3-ubyte.gz", good[:middle] + b"\xff" * 16 + good[middle + 16 :], "damaged"
     # a .npy header that declares 10 GiB in a tiny file
     head = io.BytesIO()
-    np.lib.format.write_array_header_1_0(
-        head, {"descr": "|u1", "fortran_order": False, "shape": (10 * 2**20, 32, 32)}
-    )
+    np.lib.format.write_array_header_1_0(head, {"descr": "|u1", "fortran_order": False, "shape": (10 * 2**20, 32, 32)})
     yield "bomb.npy", b"\x93NUMPY\x01\x00" + head.getvalue()[8:], "too large"
     # a .npz member that inflates to 2 GiB of zeros
     buf = io.BytesIO()

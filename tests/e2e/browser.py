@@ -40,10 +40,10 @@ def run_genlib(home: Path, *args: str) -> None:
 
 
 @contextlib.contextmanager
-def served_app(home: Path, timeout: float = 90.0):
-    """Run `streamlit run app.py` on a free local port; yield its URL."""
+def served_app(home: Path, timeout: float = 90.0, address: str = "127.0.0.1", env_extra: dict | None = None):
+    """Run `streamlit run app.py` on a free port of ``address``; yield its URL."""
     port = free_port()
-    env = {**os.environ, "GENLAB_HOME": str(home)}
+    env = {**os.environ, "GENLAB_HOME": str(home), **(env_extra or {})}
     cmd = [
         sys.executable,
         "-m",
@@ -55,12 +55,14 @@ def served_app(home: Path, timeout: float = 90.0):
         "--server.headless",
         "true",
         "--server.address",
-        "127.0.0.1",
+        address,
+        "--server.allowedHosts",
+        address,
         "--browser.gatherUsageStats",
         "false",
     ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://{address}:{port}"
     try:
         deadline = time.time() + timeout
         while True:
@@ -154,8 +156,19 @@ def click_nav(driver, title: str) -> None:
 
 
 def click_button(driver, text: str) -> None:
-    button = next(b for b in wait_for(driver, "button") if text in b.text.strip().splitlines() and b.is_displayed())
-    button.click()
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    for attempt in range(3):  # a live fragment can redraw the button between finding and clicking it
+        try:
+            button = next(
+                b for b in wait_for(driver, "button") if text in b.text.strip().splitlines() and b.is_displayed()
+            )
+            button.click()
+            break
+        except StaleElementReferenceException:
+            if attempt == 2:
+                raise
+            time.sleep(0.3)
     settle(driver)
 
 

@@ -104,7 +104,7 @@ def test_each_family_trains_from_the_app_with_the_choices_made_on_earlier_pages(
         type_number(driver, "Epochs", 1)
         type_number(driver, "Metrics every N epochs", 0)
         click_button(driver, "Start training")
-        wait_text(driver, "Started")
+        wait_text(driver, "Queued")
         wait_text(driver, "completed", timeout=240)
         wait_for(driver, "[data-testid='stImage'] img", timeout=30)  # the epoch-1 grid
 

@@ -84,3 +84,13 @@ def test_a_run_the_command_line_trains_is_not_taken_by_the_worker(config, traine
     run = store.create(config, here=True)  # as `python -m genlib train` creates it
     with run.lock():
         assert Worker(store, RunStore(folder="tasks"), warm=False).dispatch_once() == []
+
+
+def test_a_run_stopped_between_hand_out_and_start_is_not_trained(config):
+    from genlib.training import Trainer
+
+    run = RunStore().create(config)
+    run.update_status(dispatched_at=time.time())  # handed to a process ...
+    JobManager(RunStore(), autostart=False).stop(run.id, LOCAL)  # ... and stopped before it took the lock
+    assert Trainer(run, queued=True).fit()["state"] == "stopped"
+    assert not run.metrics_path.exists() and not run.checkpoint_path.exists()
