@@ -23,7 +23,9 @@ pages = [
 pg = st.navigation(pages, position="top")  # a bar across the top: on a phone it folds into a menu
 with guarded():
     sync_url()
-    sidebar()
+    # Train and Runs refresh themselves; a second timer in the same session would only make
+    # Streamlit cut one refresh short for the other.
+    sidebar(live_counts=pg.title not in ("Train", "Runs"))
 show_flashes()
 with guarded():
     pg.run()

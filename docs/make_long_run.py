@@ -35,11 +35,12 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=10_000)
     parser.add_argument("--at", type=int, default=None)
     parser.add_argument("--every-grid", action="store_true")
+    parser.add_argument("--batch-size", type=int, default=128, help="smaller: slower epochs, more records each")
     args = parser.parse_args()
     at = args.at or args.epochs
     subprocess.run(
         [sys.executable, "-m", "genlib", "train", "--epochs", "3", "--set", "eval_every=3",
-         "--run-dir", str(args.run_dir)],
+         "--batch-size", str(args.batch_size), "--run-dir", str(args.run_dir)],
         cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
     )  # fmt: skip
     from genlib.runs import Run

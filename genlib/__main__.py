@@ -182,9 +182,10 @@ def _wait_for_order(args) -> bool:
     import json
 
     from . import metrics, models  # noqa: F401  (imported now, so the job starts without waiting)
-    from .training.backends import backend
+    from .training.backends import backend, record_device
 
     backend().configure()
+    record_device()
     line = sys.stdin.readline()
     if not line.strip():
         return False

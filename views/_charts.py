@@ -36,23 +36,30 @@ def loss_figures(series: dict, loss_names: tuple[str, ...]):
     return figures
 
 
-def quality_figures(evals: list[dict], baseline: dict | None = None):
-    """Metrics over training: FID on its own axis, and the 0-1 scores together; real data dashed."""
+def quality_figures(evals, baseline: dict | None = None):
+    """Metrics over training: FID on its own axis, and the 0-1 scores together; real data dashed.
+
+    ``evals`` is a list of evaluation records, or arrays by key with "epoch" (``decimate``).
+    """
+    import numpy as np
     import plotly.graph_objects as go
 
-    epochs = [r["epoch"] for r in evals]
+    if isinstance(evals, list):
+        keys = ("epoch", "fid", "coverage", "precision", "recall")
+        evals = {k: np.array([r.get(k, np.nan) for r in evals], dtype=float) for k in keys}
+    epochs = evals["epoch"]
     layout = dict(CURVE_LAYOUT, xaxis_title="epoch")
     fid = go.Figure(layout=layout)
-    fid.add_scatter(x=epochs, y=[r["fid"] for r in evals], mode="lines+markers", name="FID")
+    fid.add_scatter(x=epochs, y=evals["fid"], mode="lines+markers", name="FID")
     fid.update_layout(title="FID ↓")  # short: the chart toolbar shares the title row on a phone
 
     shares = go.Figure(layout=layout)
     for key in ("coverage", "precision", "recall"):
-        shares.add_scatter(x=epochs, y=[r.get(key) for r in evals], mode="lines+markers", name=key)
+        shares.add_scatter(x=epochs, y=evals[key], mode="lines+markers", name=key)
     shares.update_layout(title="scores ↑", yaxis_range=[0, 1.05])
     if baseline:
         fid.add_hline(y=baseline["fid"], line_dash="dash", annotation_text="real data")
-    if epochs and max(epochs) <= 12:  # whole epochs only on short runs
+    if len(epochs) and max(epochs) <= 12:  # whole epochs only on short runs
         for fig in (fid, shares):
             fig.update_xaxes(dtick=1)
     return fid, shares

@@ -20,12 +20,10 @@ from genlib.metrics import diagnose
 from genlib.models import get_family
 from genlib.runs.feed import Feed, decimate
 from views._charts import loss_figures, quality_figures
-from views._ui import job_manager
 
-CURVE_POINTS = 600  # per series: a chart's width in pixels, roughly
-BASE_INTERVAL_S = 2.0
-SECONDS_PER_VIEWER = 0.2  # past 10 watchers: 50 watchers refresh every 10 s
-WATCH_WINDOW_S = 30.0
+CURVE_POINTS = 400  # per series: enough for a chart a few hundred pixels wide
+EVAL_POINTS = 300
+REBUILD_EVERY_S = 2.0  # the shared view of a live run is rebuilt at most this often
 
 
 @st.cache_resource
@@ -45,47 +43,59 @@ def metrics_feed(run) -> Feed:
     return feed
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def live_view(run_id: str, version: int, family: str, state: str, error: str) -> dict:
-    """Figures and findings for one version of a run's metrics (computed once, shared by all viewers)."""
-    run = job_manager().store.get(run_id)
-    records = metrics_feed(run).records()
-    steps = [r for r in records if r.get("kind") == "step"]
-    evals = [r for r in records if r.get("kind") == "eval"]
+@st.cache_resource
+def _views() -> dict:
+    return {"lock": threading.Lock(), "views": {}, "building": set()}
+
+
+def live_view(run, family: str, state: str, error: str) -> dict:
+    """Figures and findings for a run's metrics, shared by every viewer and rebuilt at most every
+    ``REBUILD_EVERY_S`` seconds, however many watch and however often the trainer writes.
+
+    While one session rebuilds, the others keep showing the previous view.
+    """
+    feed = metrics_feed(run)
+    version = feed.refresh()  # reads only the lines appended since anyone's last look
+    book = _views()
+    key = run.path
+    with book["lock"]:
+        held = book["views"].get(key)
+        fresh = held and (held["version"] == version or time.time() - held["built"] < REBUILD_EVERY_S)
+        if fresh and held["status"] == (state, error):
+            return held["view"]
+        if held and key in book["building"]:
+            return held["view"]
+        book["building"].add(key)
+    try:
+        view = _build_view(feed, family, state, error)
+        with book["lock"]:
+            if len(book["views"]) > 64:
+                book["views"].clear()
+            book["views"][key] = {"version": version, "built": time.time(), "status": (state, error), "view": view}
+        return view
+    finally:
+        with book["lock"]:
+            book["building"].discard(key)
+
+
+def _build_view(feed: Feed, family: str, state: str, error: str) -> dict:
+    steps, evals = feed.records("step"), feed.records("eval")
     names = get_family(family).loss_names
     losses = []
     if steps:
-        series = decimate(steps, [*names, "epoch"], points=CURVE_POINTS)
-        losses = loss_figures(series, names)
-    status = {"state": state, "error": error}
+        columns = feed.columns("step", ("step", "epoch", *names))
+        losses = loss_figures(decimate(columns, [*names, "epoch"], points=CURVE_POINTS), names)
+    quality = []
+    if evals:
+        keys = ("fid", "coverage", "precision", "recall")
+        columns = feed.columns("eval", ("epoch", *keys))
+        quality = quality_figures(decimate(columns, list(keys), x="epoch", points=EVAL_POINTS))
+    # The health rules read the recent past: the last tenth of the steps and every evaluation.
     return {
         "losses": losses,
-        "findings": diagnose(records, status, adversarial="d_loss" in names),
+        "findings": diagnose(
+            steps[-20_000:] + evals[-200:], {"state": state, "error": error}, adversarial="d_loss" in names
+        ),
         "evals": evals[-2:],
-        "quality": quality_figures(evals) if evals else [],
+        "quality": quality,
     }
-
-
-@st.cache_resource
-def _watchers() -> dict:
-    return {"lock": threading.Lock(), "seen": {}}
-
-
-def note_watcher() -> int:
-    """Record that this session is watching a live view now; return how many are."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    book = _watchers()
-    now = time.time()
-    with book["lock"]:
-        if ctx is not None:
-            book["seen"][ctx.session_id] = now
-        if len(book["seen"]) > 16:
-            book["seen"] = {k: t for k, t in book["seen"].items() if now - t < WATCH_WINDOW_S}
-        return sum(now - t < WATCH_WINDOW_S for t in book["seen"].values())
-
-
-def live_interval() -> float:
-    """Seconds between refreshes of a live view for this session, from how many are watching."""
-    return max(BASE_INTERVAL_S, note_watcher() * SECONDS_PER_VIEWER)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 import time
 import traceback
 
@@ -137,3 +138,34 @@ def guard(fn):
             return fn(*args, **kwargs)
 
     return wrapper
+
+
+# -- refresh rates -----------------------------------------------------------------
+BASE_INTERVAL_S = 2.0
+SECONDS_PER_VIEWER = 0.2  # past 10 people: 50 refresh every 10 s, so the server's work per second stays flat
+WATCH_WINDOW_S = 30.0
+
+
+@st.cache_resource
+def _watchers() -> dict:
+    return {"lock": threading.Lock(), "seen": {}}
+
+
+def note_watcher() -> int:
+    """Record that this session is looking at the app now; return how many sessions are."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    book = _watchers()
+    now = time.time()
+    with book["lock"]:
+        if ctx is not None:
+            book["seen"][ctx.session_id] = now
+        if len(book["seen"]) > 16:
+            book["seen"] = {k: t for k, t in book["seen"].items() if now - t < WATCH_WINDOW_S}
+        return sum(now - t < WATCH_WINDOW_S for t in book["seen"].values())
+
+
+def refresh_interval(base: float = BASE_INTERVAL_S) -> float:
+    """Seconds between a live fragment's refreshes: ``base``, longer as more people are watching."""
+    return max(base, note_watcher() * SECONDS_PER_VIEWER)

@@ -12,7 +12,7 @@ from genlib import data
 from genlib.images import make_grid
 from genlib.runs import JobManager, RunStore
 from genlib.runs.tasks import TaskQueue
-from views._state import choices, guard, seed_widget, select_run, selected_run
+from views._state import choices, guard, note_watcher, refresh_interval, seed_widget, select_run, selected_run
 
 
 def keep_keras_state_between_runs() -> None:
@@ -42,8 +42,20 @@ def task_queue() -> TaskQueue:
     return TaskQueue(RunStore(folder="tasks"), job_manager().store)
 
 
-@st.cache_resource
 def device_info() -> dict:
+    """Backend and device. Read from the file the worker's warm process writes, so a page that needs
+    no model (Data, Train, Runs) never imports TensorFlow into the server; probed here only if it is."""
+    import sys
+
+    from genlib.training.backends import recorded_device
+
+    if "tensorflow" in sys.modules:
+        return _probed_device()
+    return recorded_device() or {"backend": "TensorFlow", "device": "CPU or GPU (starting up)"}
+
+
+@st.cache_resource
+def _probed_device() -> dict:
     from genlib.training.backends import backend, import_quietly
 
     import_quietly()
@@ -75,7 +87,7 @@ def show_grid(array: np.ndarray, caption: str | None = None, width: int | str = 
     st.image(array[..., 0] if array.shape[-1] == 1 else array, caption=caption, width=width, clamp=True)
 
 
-def sidebar() -> None:
+def sidebar(live_counts: bool = True) -> None:
     info = device_info()
     with st.sidebar:
         device = info["device"]
@@ -83,15 +95,23 @@ def sidebar() -> None:
         if "gpu_memory_used" in info:
             extra = f" · {info['gpu_memory_used'] / 2**20:.0f} MB GPU memory in use"
         st.caption(f":material/memory: {info['backend']} on **{device}**{extra}")
-        job_count()
+        if live_counts:
+            job_count()
+        else:
+            _job_count()
         st.caption(f":material/tune: {choices().headline()}")
         who_am_i()
 
 
-@st.fragment(run_every="5s")
-@guard
 def job_count() -> None:
+    """The sidebar's job counts, refreshing as often as the room's size allows."""
+    st.fragment(run_every=refresh_interval(base=5.0))(_job_count)()
+
+
+@guard
+def _job_count() -> None:
     """Running and queued jobs, refreshed on its own so it never goes stale on a quiet page."""
+    note_watcher()  # people on any page count towards the room's size
     job_manager().ensure_worker()  # kept running (and warm) while anyone has the app open
     training, waiting = job_counts()
     st.caption(f":material/model_training: {training} job(s) training, {waiting} waiting")

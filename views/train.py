@@ -9,8 +9,8 @@ from genlib.config import field_label
 from genlib.errors import ConfigError, GenlibError, RunError
 from genlib.metrics import METRICS
 from views._auth import current_user, presenter_password
-from views._live import live_interval, live_view, metrics_feed, note_watcher
-from views._state import choices, flash, guard, seed_widget, select_run, set_choices
+from views._live import live_view
+from views._state import choices, flash, guard, note_watcher, refresh_interval, seed_widget, select_run, set_choices
 from views._ui import (
     config_error_text,
     field_help,
@@ -114,7 +114,7 @@ def progress_line(status: dict, epochs: int, position: int | None) -> tuple[floa
     return (1.0 if state == "completed" else min(done / epochs, 1.0)), " · ".join(parts)
 
 
-@st.fragment(run_every=live_interval())
+@st.fragment(run_every=refresh_interval())
 @guard
 def live(run_id: str) -> None:
     try:
@@ -137,9 +137,7 @@ def live(run_id: str) -> None:
         controls(run_id, state)
 
     note_watcher()
-    feed = metrics_feed(run)
-    version = feed.refresh()  # reads only the lines appended since any viewer's last look
-    view = live_view(run_id, version, cfg["family"], state, status.get("error") or "")
+    view = live_view(run, cfg["family"], state, status.get("error") or "")
     left, right = st.columns([3, 2])
     with left:
         if view["losses"]:

@@ -28,8 +28,9 @@ class Feed:
         self._inode = inode
         self._offset = 0
         self._head = b""  # the file's first bytes: a new file on a reused inode starts differently
-        self._latest: dict[tuple, dict] = {}
-        self._sorted: list[dict] | None = []
+        self._by_kind: dict[str, list[dict]] = {}  # in file order; a re-written key replaces in place
+        self._where: dict[tuple, tuple[str, int]] = {}
+        self._columns: dict[tuple, tuple[int, dict[str, np.ndarray]]] = {}  # (kind, keys) -> (rows done, arrays)
         self.version = 0
 
     def refresh(self) -> int:
@@ -66,31 +67,53 @@ class Feed:
                     continue
                 kind = record.get("kind")
                 key = (kind, record.get("step") if kind == "step" else record.get("epoch"))
-                self._latest.pop(key, None)  # a resumed run's re-run steps replace the earlier ones
-                self._latest[key] = record
-            self._sorted = None
+                records = self._by_kind.setdefault(kind, [])
+                if key in self._where:  # a resumed run re-writes the steps after its checkpoint
+                    records[self._where[key][1]] = record
+                    self._columns.clear()  # rows changed in place: columns are rebuilt once
+                else:
+                    self._where[key] = (kind, len(records))
+                    records.append(record)
             self.version += 1
             return self.version
 
     def records(self, kind: str | None = None) -> list[dict]:
-        """The same records as ``Run.metrics(kind)``, as of the last ``refresh``."""
+        """The records of one kind ("step", "epoch", "eval") in order, or all kinds, as of the last ``refresh``.
+
+        The lists are shared, not copied: read them, never change them.
+        """
         with self._lock:
-            if self._sorted is None:
-                self._sorted = sorted(
-                    self._latest.values(), key=lambda r: (r.get("epoch", 0), r.get("kind") == "epoch")
-                )
-            records = self._sorted
-        return [r for r in records if r.get("kind") == kind] if kind else records
+            if kind is not None:
+                return self._by_kind.get(kind, [])
+            return [r for records in self._by_kind.values() for r in records]
+
+    def columns(self, kind: str, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
+        """Arrays of ``keys`` over the records of ``kind`` (NaN where missing), extended with only the new rows."""
+        with self._lock:
+            records = self._by_kind.get(kind, [])
+            done, arrays = self._columns.get((kind, keys), (0, {k: np.empty(0) for k in keys}))
+            if done < len(records):
+                new = records[done:]
+                arrays = {
+                    k: np.concatenate([arrays[k], np.array([r.get(k, np.nan) for r in new], dtype=float)]) for k in keys
+                }
+                self._columns[(kind, keys)] = (len(records), arrays)
+            return arrays
 
 
-def decimate(records: list[dict], keys: list[str], x: str = "step", points: int = 600) -> dict[str, np.ndarray]:
+def decimate(records, keys: list[str], x: str = "step", points: int = 600) -> dict[str, np.ndarray]:
     """At most ``points`` points per series, whatever the run's length: bucket means over x.
+
+    ``records`` is a list of records, or a dict of arrays that includes ``x`` (``Feed.columns``).
 
     Short series come back unchanged. Each bucket's mean keeps the curve's level and
     trend, which is what a loss chart is read for; x is the bucket's mean x.
     """
-    xs = np.array([r.get(x, 0) for r in records], dtype=float)
-    series = {k: np.array([r.get(k, np.nan) for r in records], dtype=float) for k in keys}
+    if isinstance(records, dict):  # columns already (Feed.columns)
+        xs, series = records[x], {k: records[k] for k in keys}
+    else:
+        xs = np.array([r.get(x, 0) for r in records], dtype=float)
+        series = {k: np.array([r.get(k, np.nan) for r in records], dtype=float) for k in keys}
     if len(xs) <= points:
         return {x: xs, **series}
     edges = np.linspace(0, len(xs), points + 1).astype(int)

@@ -155,9 +155,15 @@ class Run:
         return self.samples_dir / f"epoch_{epoch:04d}.png"
 
     def log_tail(self, lines: int = 40) -> str:
-        if not self.log_path.is_file():
+        """The last ``lines`` lines of log.txt, read from its end (a long run's log is megabytes)."""
+        try:
+            with open(self.log_path, "rb") as f:
+                size = f.seek(0, os.SEEK_END)
+                f.seek(max(size - 200 * lines, 0))
+                text = f.read().decode(errors="replace")
+        except FileNotFoundError:
             return ""
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return "\n".join(text.splitlines()[-lines:])
 
     def summary(self) -> dict:
         """One row for run lists: status, dataset, family, epochs, final losses, duration."""

@@ -45,3 +45,18 @@ def test_decimate_bounds_the_points_and_keeps_the_level():
     assert series["step"][0] < series["step"][-1]
     short = decimate(records[:10], ["g_loss"], points=500)
     assert list(short["g_loss"]) == [r["g_loss"] for r in records[:10]]
+
+
+def test_columns_grow_with_the_file_and_feed_decimate(tmp_path):
+    path = tmp_path / "metrics.jsonl"
+    feed = Feed(path)
+    for step in range(1, 1001):
+        append_jsonl(path, {"kind": "step", "epoch": step // 10, "step": step, "g_loss": float(step)})
+    feed.refresh()
+    first = feed.columns("step", ("step", "g_loss"))
+    assert len(first["step"]) == 1000 and first["g_loss"][-1] == 1000.0
+    append_jsonl(path, {"kind": "step", "epoch": 100, "step": 1001, "g_loss": 5.0})
+    feed.refresh()
+    grown = feed.columns("step", ("step", "g_loss"))
+    assert len(grown["step"]) == 1001 and grown["g_loss"][-1] == 5.0
+    assert len(decimate(grown, ["g_loss"], points=100)["g_loss"]) == 100

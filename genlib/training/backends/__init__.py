@@ -54,3 +54,23 @@ def import_quietly() -> None:
         import keras  # noqa: F401
 
         backend().device_info()
+
+
+def record_device() -> None:
+    """Write this machine's device summary to workspace/device.json (the worker's warm process does,
+    so the app can show it without importing TensorFlow itself)."""
+    from ... import paths
+    from ...io import write_json
+
+    write_json(paths.home() / "device.json", backend().device_info())
+
+
+def recorded_device() -> dict | None:
+    """The summary ``record_device`` wrote, or None."""
+    from ... import paths
+    from ...io import read_json
+
+    try:
+        return read_json(paths.home() / "device.json")
+    except (FileNotFoundError, ValueError):
+        return None
