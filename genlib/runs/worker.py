@@ -135,9 +135,11 @@ class Worker:
         try:
             if not run.waiting():
                 return False
-            run.update_status(dispatched_at=time.time(), phase="starting")
             standby = self._standby if kind == "train" else None
-            if standby is not None and standby.poll() is None:
+            warm = standby is not None and standby.poll() is None
+            phase = "starting" if warm or kind != "train" else "starting: importing TensorFlow"
+            run.update_status(dispatched_at=time.time(), phase=phase)
+            if warm:
                 self._standby = None
                 lock.release()  # the warm process takes it itself, within the grace period
                 order = {"run_dir": str(run.path), "resume": run.checkpoint_path.is_file()}
