@@ -58,7 +58,7 @@ def main() -> None:
             at.button(key="import_button").click().run()
             message = None
             while message is None and time.time() - t0 < 120:
-                found = [w.value for w in at.warning + at.error if "Import failed" in w.value]
+                found = [w.value for w in [*at.warning, *at.error] if "Import failed" in w.value]
                 message = found[0] if found else None
                 if message is None:
                     time.sleep(0.5)

@@ -38,6 +38,7 @@ def delete_run(run_id: str) -> None:
 def runs_view() -> None:
     show_flashes()  # what a delete inside this fragment reported
     runs = store.list()
+    in_line = {r.id: i for i, r in enumerate(job_manager().queue(), 1)}
     rows = []
     for r in runs:
         s = r.summary()
@@ -47,7 +48,7 @@ def runs_view() -> None:
                 "run": s["run_id"],
                 "title": s.get("title", ""),
                 "owner": s.get("owner") or "",
-                "status": s["state"],
+                "status": f"queued, #{in_line[s['run_id']]} in line" if s["run_id"] in in_line else s["state"],
                 "dataset": s.get("dataset"),
                 "family": s.get("family"),
                 "epochs": f"{s.get('epoch', 0)}/{s.get('epochs')}",

@@ -134,7 +134,7 @@ def live(run_id: str) -> None:
     if status.get("error"):
         st.error(status["error"], icon=":material/error:")
     if current_user().can_manage(owner):
-        controls(run_id, state)
+        controls(run_id, state, waiting=bool(position))
 
     note_watcher()
     view = live_view(run, cfg["family"], state, status.get("error") or "")
@@ -177,12 +177,16 @@ def live(run_id: str) -> None:
             st.code(run.log_tail(15) or "(starting)")
 
 
-def controls(run_id: str, state: str) -> None:
+def controls(run_id: str, state: str, waiting: bool = False) -> None:
     """Stop and Resume, for the run's owner and the presenter (genlib checks the same rule)."""
     b1, b2, _ = st.columns([1, 1, 4])
     if state in ("queued", "running"):
         with b1.popover("Stop", icon=":material/stop:"):
-            st.write("Stop this run after the current step? Its last checkpoint is kept and it can be resumed.")
+            st.write(
+                "Take this run out of the queue? **Resume** puts it back at the end of the line."
+                if waiting
+                else "Stop this run after the current step? Its last checkpoint is kept and it can be resumed."
+            )
             if st.button("Yes, stop it", key="stop_button", type="primary"):
                 jobs.stop(run_id, current_user())
                 st.toast("Stopping after the current step; the last checkpoint is kept.")

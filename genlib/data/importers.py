@@ -131,7 +131,7 @@ def read_idx(path: Path, images: bool = True) -> np.ndarray:
                 count *= d  # Python integers: a crafted header cannot overflow the check
             expected = count * dtype.itemsize
             if expected > MAX_FILE_BYTES:
-                raise DatasetError(f"{name} declares {dims} values ({expected / 2**20:,.0f} MiB): too large")
+                raise DatasetError(f"{name} declares {dims} values: over the {MAX_FILE_BYTES >> 20:,} MiB limit")
             data = f.read(expected)
     except (OSError, EOFError, zlib.error) as exc:
         raise DatasetError(f"{name} is damaged or not a valid gzip file ({exc})") from None

@@ -117,17 +117,7 @@ class Run:
 
     def trainer_alive(self) -> bool:
         """True while some process holds this run's lock, i.e. is training it."""
-        try:
-            fd = os.open(self.lock_path, os.O_RDONLY)
-        except FileNotFoundError:
-            return False
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        finally:
-            os.close(fd)  # also drops the shared lock taken just now
-        return False
+        return lock_held(self.lock_path)
 
     def lock(self) -> RunLock:
         """Take the trainer's lock (or adopt the one the job manager passed down); RunError if held."""
@@ -220,6 +210,21 @@ class RunLock:
 
     def __exit__(self, *_exc) -> None:
         self.release()
+
+
+def lock_held(path: Path) -> bool:
+    """True while some process holds an exclusive flock on ``path``."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # also drops the shared lock taken just now
+    return False
 
 
 def _inherited_lock(path: Path) -> int | None:

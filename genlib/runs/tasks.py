@@ -47,9 +47,10 @@ class TaskQueue:
         args = {"name": name, "overwrite": bool(overwrite)}
         task = self._create("import", args, user)
         for role, (filename, content) in files.items():
-            target = task.path / f"{role}{_suffixes(filename)}"
+            target = task.path / role / _safe_name(filename)  # the user's file name: the importers' messages use it
+            target.parent.mkdir()
             target.write_bytes(content)
-            args[role] = target.name
+            args[role] = f"{role}/{target.name}"
         return self._queue(task, args)
 
     def submit_evaluate(
@@ -88,10 +89,10 @@ class TaskQueue:
             shutil.rmtree(task.path, ignore_errors=True)
 
 
-def _suffixes(filename: str) -> str:
-    """The upload's suffixes that matter to the importers (".gz", ".npz", ".idx3-ubyte.gz" ...)."""
-    suffixes = "".join(Path(filename).suffixes[-2:]).lower()
-    return "".join(ch for ch in suffixes if ch.isalnum() or ch in ".-_")[:24]
+def _safe_name(filename: str) -> str:
+    """An uploaded file's own name, reduced to letters, digits, '.', '-' and '_' (never a path)."""
+    name = "".join(ch if ch.isalnum() or ch in ".-_" else "_" for ch in Path(filename).name)[-100:].lstrip(".")
+    return name or "upload"
 
 
 def run_task(task: Run) -> dict:
@@ -108,10 +109,8 @@ def run_task(task: Run) -> dict:
             print(f"error: {message}", flush=True)
             return task.update_status(state="failed", error=message, finished_at=time.time())
         finally:
-            for leftover in task.path.glob("upload*"):
-                leftover.unlink(missing_ok=True)  # the upload is in the dataset now, or refused
-            for leftover in task.path.glob("labels*"):
-                leftover.unlink(missing_ok=True)
+            for folder in ("upload", "labels"):
+                shutil.rmtree(task.path / folder, ignore_errors=True)  # in the dataset now, or refused
         return task.update_status(state="completed", result=result, finished_at=time.time())
 
 

@@ -30,7 +30,7 @@ from .. import paths
 from ..access import Limits
 from ..errors import RunError
 from .jobs import ROOT, launch_cold
-from .store import ACTIVE, QUEUE_GRACE_S, Run, RunStore
+from .store import ACTIVE, QUEUE_GRACE_S, Run, RunStore, lock_held
 
 POLL_S = 0.5
 IDLE_EXIT_S = float(os.environ.get("GENLAB_WORKER_IDLE_S", 900))
@@ -43,17 +43,7 @@ def worker_lock_path():
 
 def worker_alive() -> bool:
     """True while some process holds the worker lock."""
-    try:
-        fd = os.open(worker_lock_path(), os.O_RDONLY)
-    except FileNotFoundError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
-    return False
+    return lock_held(worker_lock_path())
 
 
 class Worker:

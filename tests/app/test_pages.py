@@ -75,7 +75,7 @@ def test_bad_upload_shows_an_error_and_stores_nothing():
     rerun_until(at, lambda at: any("not a readable image" in w.value for w in at.warning))
     assert "cats" not in at.selectbox(key="dataset").options
     assert not paths.datasets_dir().exists() or not any(paths.datasets_dir().iterdir())
-    assert not list((paths.home() / "tasks").glob("*/upload*"))  # the upload is not kept either
+    assert not list((paths.home() / "tasks").glob("*/upload"))  # the upload is not kept either
 
 
 def test_good_upload_is_imported_and_selected():
