@@ -139,7 +139,11 @@ class Run:
         return [r for r in records if r.get("kind") == kind] if kind else records
 
     def sample_paths(self) -> list[Path]:
-        return sorted(self.samples_dir.glob("epoch_*.png")) if self.samples_dir.is_dir() else []
+        """The epoch grids in epoch order (by number: epoch_10000 comes after epoch_9999)."""
+        if not self.samples_dir.is_dir():
+            return []
+        paths = [p for p in self.samples_dir.glob("epoch_*.png") if p.stem[6:].isdigit()]
+        return sorted(paths, key=lambda p: int(p.stem[6:]))
 
     def sample_path(self, epoch: int) -> Path:
         return self.samples_dir / f"epoch_{epoch:04d}.png"

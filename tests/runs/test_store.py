@@ -86,3 +86,17 @@ def test_metrics_keep_the_newest_record_per_step(tmp_path):
     run.metrics_path.open("a").write('{"kind": "step", "ep')  # a line still being written
     assert [r["g_loss"] for r in run.metrics("step")] == [1.0, 2.0]
     assert [r["epoch"] for r in run.metrics("epoch")] == [1, 2]
+
+
+def test_sample_grids_are_in_epoch_order_past_four_digits(tmp_path):
+    run = RunStore(tmp_path).create(CONFIG, "long")
+    run.samples_dir.mkdir()
+    for epoch in (9999, 10000, 100, 1001):
+        run.sample_path(epoch).write_bytes(b"")
+    run.latest_sample_path.write_bytes(b"")
+    assert [p.name for p in run.sample_paths()] == [
+        "epoch_0100.png",
+        "epoch_1001.png",
+        "epoch_9999.png",
+        "epoch_10000.png",
+    ]
