@@ -138,7 +138,7 @@ def main() -> None:
         "rss_peak_gb": round(samples["rss_peak_mb"] / 1024, 2),
         "completed": states.count("completed"),
         "other_states": sorted({s for s in states if s != "completed"}),
-        "queued_when_the_server_was_killed_and_after": queued_after_kill,
+        "still_queued_after_the_last_start": queued_after_kill,
         "longest_wait_s": round(max(waits), 1),
         "total_s": round(time.time() - t0, 1),
     }

@@ -38,12 +38,13 @@ def hostile_files(tmp_path):
     head = io.BytesIO()
     np.lib.format.write_array_header_1_0(head, {"descr": "|u1", "fortran_order": False, "shape": (10 * 2**20, 32, 32)})
     yield "bomb.npy", b"\x93NUMPY\x01\x00" + head.getvalue()[8:], "too large"
-    # a .npz member that inflates to 2 GiB of zeros
+    # a .npz member that inflates past the limit (1.06 GiB) to 1.125 GiB of zeros
+    size = 2**30 + 2**27
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z, z.open("images.npy", "w", force_zip64=True) as f:
-        np.lib.format.write_array_header_1_0(f, {"descr": "|u1", "fortran_order": False, "shape": (2**31,)})
+        np.lib.format.write_array_header_1_0(f, {"descr": "|u1", "fortran_order": False, "shape": (size,)})
         block = bytes(2**24)
-        for _ in range(2**31 // 2**24):
+        for _ in range(size // 2**24):
             f.write(block)
     yield "inflates.npz", buf.getvalue(), "too large"
     # a zip with one very large picture (small when compressed)
