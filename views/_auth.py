@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import os
 import secrets
@@ -54,11 +55,24 @@ def oidc_configured() -> bool:
 
 
 def is_local_client() -> bool:
-    """A browser on this machine (Streamlit reports no address for 127.0.0.1 and ::1).
+    """A browser on this machine: a loopback address.
 
-    A real connection always has a string address; AppTest's stand-in has none and counts as local.
+    Streamlit reports none for 127.0.0.1 and ::1, but a server listening on every
+    interface sees 127.0.0.1 as ``::ffff:127.0.0.1``. A real connection always has a
+    string address; AppTest's stand-in has none and counts as local.
     """
-    return not isinstance(st.context.ip_address, str)
+    return is_loopback(st.context.ip_address)
+
+
+def is_loopback(address) -> bool:
+    if not isinstance(address, str):
+        return True
+    try:
+        ip = ipaddress.ip_address(address.split("%")[0])
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return ip.is_loopback or bool(mapped and mapped.is_loopback)
 
 
 def current_user() -> User:
