@@ -26,7 +26,7 @@ def epoch_loss_figure(run):
     return _epoch_loss_figure(run.id, size, run.read_config()["train"]["family"])
 
 
-@st.cache_data(max_entries=16)
+@st.cache_data(max_entries=16, show_spinner="Drawing the loss curve…")
 def _epoch_loss_figure(run_id: str, metrics_size: int, family: str):
     import plotly.graph_objects as go
 
@@ -59,7 +59,7 @@ def gif_path(run_id: str, n_grids: int):
     return training_gif(job_manager().store.get(run_id))
 
 
-@st.cache_data(max_entries=32)
+@st.cache_data(max_entries=32, show_spinner="Walking between two latent points…")
 def interpolation_grid(run_id: str, stamp: float, seed_a: int, seed_b: int, label: int | None) -> np.ndarray:
     from genlib.explore import interpolate
 
@@ -67,7 +67,7 @@ def interpolation_grid(run_id: str, stamp: float, seed_a: int, seed_b: int, labe
     return make_grid(interpolate(model, seed_a, seed_b, 10, label), ncols=10, min_cell=48)
 
 
-@st.cache_data(max_entries=8)
+@st.cache_data(max_entries=8, show_spinner="Drawing one row per class…")
 def class_rows(run_id: str, stamp: float, class_names: tuple[str, ...] | None) -> np.ndarray:
     from genlib.images import label_rows
 
@@ -77,7 +77,7 @@ def class_rows(run_id: str, stamp: float, class_names: tuple[str, ...] | None) -
     return label_rows(grid, list(class_names or map(str, range(k))))
 
 
-@st.cache_data(max_entries=8)
+@st.cache_data(max_entries=8, show_spinner="Reconstructing real images…")
 def reconstruction_grid(run_id: str, stamp: float, dataset: str) -> np.ndarray:
     from genlib.explore import reconstructions
 
@@ -86,7 +86,7 @@ def reconstruction_grid(run_id: str, stamp: float, dataset: str) -> np.ndarray:
     return make_grid(reconstructions(run_model(run_id, stamp), real), ncols=10, min_cell=48)
 
 
-@st.cache_data(max_entries=8)
+@st.cache_data(max_entries=8, show_spinner="Mapping the latent space…")
 def latent_map_figure(run_id: str, stamp: float, dataset: str):
     """The codes of 2,000 training images on their first two principal axes, one colour per class."""
     import plotly.graph_objects as go

@@ -56,7 +56,9 @@ if st.button(
         st.session_state["eval_task"] = task.id
     except GenlibError as exc:
         st.error(str(exc), icon=":material/error:")
-if len(mine) < len(chosen) and user.can_train:
+if not user.can_train:
+    st.caption("You see stored metrics; the presenter or a run's owner computes new ones.")
+elif len(mine) < len(chosen):
     st.caption("Metrics are computed for your own runs; the others show what is stored.")
 
 

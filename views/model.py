@@ -8,6 +8,7 @@ from genlib.choices import DATA_FIELDS, Choices
 from genlib.config import KIND_TEXT, field_label
 from genlib.errors import ConfigError, GenlibError
 from genlib.models import get_family, list_families
+from views._auth import current_user
 from views._state import choices, flash, seed_widget, set_choices
 from views._ui import (
     config_error_text,
@@ -132,7 +133,10 @@ if speed is None:
         "Measure",
         key="measure_speed",
         icon=":material/timer:",
-        help="Times the real training step in a separate process: about 20 s.",
+        disabled=not current_user().can_train,  # it runs TensorFlow in a process of its own
+        help="Times the real training step in a separate process: about 20 s."
+        if current_user().can_train
+        else "Measuring runs training code on the server: for the presenter and attendees who joined.",
     ):
         with st.spinner("Timing the training step…"):
             try:

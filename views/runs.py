@@ -80,9 +80,16 @@ def runs_view() -> None:
         if c1.button("Open in Gallery", key="open_run", icon=":material/photo_library:"):
             select_run(selected[0])
             st.switch_page("views/gallery.py")
-        if current_user().can_manage(store.get(selected[0]).owner):
+        chosen_run = store.get(selected[0])
+        owner, title = chosen_run.owner, chosen_run.read_config().get("title")
+        if chosen_run.status().get("state") in ("queued", "running"):
+            c2.caption("Stop it on the Train page before deleting it.")
+        elif not current_user().can_manage(owner):
+            c2.caption(f"Only {owner or 'its owner'} or the presenter can delete it.")
+        else:
             with c2.popover("Delete", icon=":material/delete:"):
-                st.write(f"Delete **{selected[0]}** and all its files? This cannot be undone.")
+                whose = f" ({owner}'s" + (f", “{title}”" if title else "") + ")" if owner else ""
+                st.write(f"Delete **{selected[0]}**{whose} and all its files? This cannot be undone.")
                 st.button(
                     "Yes, delete it", key="confirm_delete", type="primary", on_click=delete_run, args=(selected[0],)
                 )

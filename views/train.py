@@ -135,6 +135,8 @@ def live(run_id: str) -> None:
         st.error(status["error"], icon=":material/error:")
     if current_user().can_manage(owner):
         controls(run_id, state, waiting=bool(position))
+    elif state in ("queued", "running", "stopped", "interrupted", "failed"):
+        st.caption(f"Only {owner or 'its owner'} or the presenter can stop or resume this run.")
 
     note_watcher()
     view = live_view(run, cfg["family"], state, status.get("error") or "")
@@ -189,7 +191,11 @@ def controls(run_id: str, state: str, waiting: bool = False) -> None:
             )
             if st.button("Yes, stop it", key="stop_button", type="primary"):
                 jobs.stop(run_id, current_user())
-                st.toast("Stopping after the current step; the last checkpoint is kept.")
+                st.toast(
+                    "Taken out of the queue."
+                    if waiting
+                    else "Stopping after the current step; the last checkpoint is kept."
+                )
     if state in ("stopped", "interrupted", "failed") and b2.button(
         "Resume", key="resume_button", icon=":material/replay:"
     ):

@@ -315,6 +315,7 @@ def _decode(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Image.Image:
         im.load()
         return im
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, zlib.error) as exc:
-        raise DatasetError(f"{info.filename} is not a readable image ({exc})") from None
+        detail = re.sub(r" ?<[^>]*>", "", str(exc)).strip()  # no object reprs in a user's message
+        raise DatasetError(f"{info.filename} is not a readable image ({detail})") from None
     except zipfile.BadZipFile as exc:
         raise DatasetError(f"{info.filename} is damaged inside the zip ({exc})") from None

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .. import paths
 from ..access import LOCAL, Forbidden, Limits, User
+from ..data import list_datasets
 from ..errors import RunError
 from ..io import folder_bytes
 from .store import ACTIVE, LOCK_FD_ENV, Run, RunStore
@@ -52,6 +53,9 @@ class JobManager:
             raise RunError(f"run {run_id} is already {state}")
         if state == "completed":
             raise RunError(f"run {run_id} has completed all its epochs")
+        dataset = run.read_config()["train"]["dataset"]
+        if dataset not in {d.name for d in list_datasets()}:
+            raise RunError(f"run {run_id} trained on dataset {dataset!r}, which was deleted; import it again to resume")
         self._check_quota(user)
         run.update_status(state="queued", pid=None, queued_at=time.time(), dispatched_at=None, error=None, phase=None)
         self.ensure_worker()
