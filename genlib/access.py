@@ -109,6 +109,6 @@ def _default_concurrency() -> int:
     if visible is not None:
         return max(len([d for d in visible.split(",") if d.strip() and d.strip() != "-1"]), 1)
     try:
-        return max(len([d for d in os.listdir("/proc/driver/nvidia/gpus")]), 1)
+        return max(len(os.listdir("/proc/driver/nvidia/gpus")), 1)
     except OSError:
         return 1

@@ -2,11 +2,12 @@
 
 - One ``Feed`` per run, shared by every session: each refresh reads only what the
   trainer appended since anyone last looked.
-- Charts, health findings and quality panels are computed once per new data
-  (keyed by the feed's version) and shared; curves are decimated to a fixed
-  number of points, so a 10,000-epoch run sends what a 10-epoch run sends.
-- The refresh interval grows with the number of people watching, so the server's
-  total work per second stays flat as a room joins (docs/BENCHMARKS.md, 'Viewers').
+- Charts, health findings and quality panels are rebuilt at most every
+  ``REBUILD_EVERY_S`` per run and shared; curves are decimated to a fixed number
+  of points, so a 10,000-epoch run sends what a 10-epoch run sends.
+- The refresh interval grows with the number of people watching
+  (``views._state.refresh_interval``), so the server's work per second stays flat
+  as a room joins (docs/BENCHMARKS.md, "A room on one server").
 """
 
 from __future__ import annotations

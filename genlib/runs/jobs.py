@@ -87,7 +87,7 @@ class JobManager:
     def _check_quota(self, user: User) -> None:
         if user.is_presenter:
             return
-        mine = [r for r in self.store.owned_by(user.name)]
+        mine = self.store.owned_by(user.name)
         active = [r for r in mine if r.status().get("state") in ACTIVE]
         if len(active) >= self.limits.queued_per_user:
             raise Forbidden(
@@ -123,38 +123,33 @@ class JobManager:
             return True
         if not self.autostart:
             return False
-        paths.logs_dir().mkdir(parents=True, exist_ok=True)
-        with open(paths.logs_dir() / "worker.log", "ab") as log:
-            subprocess.Popen(
-                [sys.executable, "-m", "genlib", "worker"],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                cwd=ROOT,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
-                start_new_session=True,  # outlives the app server: the queue goes on through a restart
-            )
+        spawn(["worker"], paths.logs_dir() / "worker.log")  # outlives the app: the queue goes on through a restart
         return True
 
 
 def launch_cold(run: Run, command: str, lock) -> subprocess.Popen:
     """Start ``python -m genlib <command> --run-dir RUN`` holding the run's lock (handed down)."""
-    cmd = [sys.executable, "-m", "genlib", command, "--run-dir", str(run.path)]
+    args = [command, "--run-dir", str(run.path)]
     if command == "train":
-        cmd.append("--queued")
+        args.append("--queued")
         if run.checkpoint_path.is_file():
-            cmd.append("--resume")
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", LOCK_FD_ENV: str(lock.fd)}
-    with open(run.log_path, "ab") as log:
-        proc = subprocess.Popen(
-            cmd,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,
-            pass_fds=(lock.fd,),
-        )
+            args.append("--resume")
+    proc = spawn(args, run.log_path, env={LOCK_FD_ENV: str(lock.fd)}, pass_fds=(lock.fd,))
     run.update_status(pid=proc.pid)
     return proc
+
+
+def spawn(args: list[str], log_path: Path, env: dict | None = None, **popen) -> subprocess.Popen:
+    """``python -m genlib ARGS`` in its own session (it outlives its parent), output appended to ``log_path``."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "genlib", *args],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=popen.pop("stdin", subprocess.DEVNULL),
+            cwd=ROOT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+            start_new_session=True,
+            **popen,
+        )

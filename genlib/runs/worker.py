@@ -23,14 +23,13 @@ import fcntl
 import json
 import os
 import subprocess
-import sys
 import time
 
 from .. import paths
 from ..access import Limits
 from ..errors import RunError
-from .jobs import ROOT, launch_cold
-from .store import ACTIVE, QUEUE_GRACE_S, Run, RunStore, lock_held
+from .jobs import launch_cold, spawn
+from .store import ACTIVE, Run, RunStore, lock_held
 
 POLL_S = 0.5
 IDLE_EXIT_S = float(os.environ.get("GENLAB_WORKER_IDLE_S", 900))
@@ -60,6 +59,7 @@ class Worker:
         self.warm = warm
         self._standby: subprocess.Popen | None = None
         self._children: list[subprocess.Popen] = []
+        self.idle = True
 
     def serve(self, idle_exit_s: float = IDLE_EXIT_S) -> None:
         """Dispatch until idle for ``idle_exit_s``; RunError if another worker holds the lock."""
@@ -80,8 +80,8 @@ class Worker:
         try:
             while True:
                 self._reap()
-                started = self.dispatch_once()
-                if started or self._busy(self.runs) or self._busy(self.tasks) or self.runs.waiting():
+                self.dispatch_once()
+                if not self.idle:
                     idle_since = time.time()
                 elif time.time() - idle_since > idle_exit_s:
                     print("worker: nothing queued or running; exiting", flush=True)
@@ -94,28 +94,20 @@ class Worker:
             os.close(fd)
 
     def dispatch_once(self) -> list[str]:
-        """Start what the limits allow now; return the ids started."""
-        started = []
+        """Start what the limits allow now; return the ids started (``idle``: nothing to do or doing)."""
+        started, self.idle = [], True
         for store, limit, kind in ((self.runs, self.limits.concurrent_jobs, "train"), (self.tasks, 1, "task")):
-            free = limit - self._busy(store)
-            for run in store.waiting()[: max(free, 0)]:
+            busy, waiting = self._busy(store), store.waiting()
+            self.idle = self.idle and not busy and not waiting
+            for run in waiting[: max(limit - busy, 0)]:
                 if self._hand_out(run, kind):
                     started.append(run.id)
         return started
 
     @staticmethod
     def _busy(store: RunStore) -> int:
-        """Runs holding a process: training now, or handed out and starting."""
-        busy = 0
-        for run in store.list():
-            status = run.raw_status()
-            if status.get("state") not in ACTIVE:
-                continue
-            if run.trainer_alive() or (
-                status.get("dispatched_at") and time.time() - status["dispatched_at"] < QUEUE_GRACE_S
-            ):
-                busy += 1
-        return busy
+        """Runs holding a process: training now, or handed out and starting (a dead one reads as interrupted)."""
+        return sum(r.status().get("state") in ACTIVE and not r.waiting() for r in store.list())
 
     def _hand_out(self, run: Run, kind: str) -> bool:
         try:
@@ -151,18 +143,9 @@ class Worker:
     def _keep_standby(self) -> None:
         if self._standby is not None and self._standby.poll() is None:
             return
-        paths.logs_dir().mkdir(parents=True, exist_ok=True)
-        with open(paths.logs_dir() / "standby.log", "ab") as log:
-            self._standby = subprocess.Popen(
-                [sys.executable, "-m", "genlib", "train", "--standby"],
-                stdin=subprocess.PIPE,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=ROOT,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
-                start_new_session=True,
-                text=True,
-            )
+        self._standby = spawn(
+            ["train", "--standby"], paths.logs_dir() / "standby.log", stdin=subprocess.PIPE, text=True
+        )
 
     def _drop_standby(self) -> None:
         if self._standby is not None and self._standby.poll() is None:

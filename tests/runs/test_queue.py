@@ -1,5 +1,6 @@
 """The queue: first in line first, never more jobs than the limit, state only in the run folders."""
 
+import os
 import time
 
 import pytest
@@ -20,12 +21,12 @@ class FakeTrainers:
         self.locks = {}
 
     def __call__(self, run, kind, lock):
-        self.locks[run.id] = lock  # the worker releases its copy; keep the lock as a trainer would
+        self.locks[run.id] = os.dup(lock.fd)  # the worker closes its copy; a trainer's copy keeps the lock
         run.update_status(state="running", pid=12345)
         return _Done()
 
     def finish(self, run_id, store):
-        self.locks.pop(run_id).release()
+        os.close(self.locks.pop(run_id))
         store.get(run_id).update_status(state="completed")
 
 
