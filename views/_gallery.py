@@ -21,7 +21,10 @@ MAX_CURVE_POINTS = 500  # a curve sent to the browser has at most this many poin
 
 
 def epoch_loss_figure(run):
-    """Epoch-mean losses with a marker per epoch (clickable); rebuilt only when metrics.jsonl grows."""
+    """Epoch-mean losses with a marker per epoch (clickable); rebuilt only when metrics.jsonl grows.
+
+    Cached as the figure's dict: a cached plotly Figure is validated again on every read (0.1 s).
+    """
     size = run.metrics_path.stat().st_size if run.metrics_path.is_file() else 0
     return _epoch_loss_figure(run.id, size, run.read_config()["train"]["family"])
 
@@ -49,7 +52,7 @@ def _epoch_loss_figure(run_id: str, metrics_size: int, family: str):
     fig.update_layout(CURVE_LAYOUT, title="loss per epoch", xaxis_title="epoch", clickmode="event+select")
     if records and records[-1]["epoch"] <= 12:
         fig.update_xaxes(dtick=1)  # whole epochs only
-    return fig
+    return fig.to_dict()
 
 
 @st.cache_data(max_entries=8, show_spinner="Making the animation…")

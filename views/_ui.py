@@ -83,6 +83,42 @@ def _dataset_grid(name: str, stamp: int, n: int, seed: int) -> np.ndarray:
     return make_grid(ds.images[np.sort(idx)], ncols=16)
 
 
+# -- charts after the first paint ---------------------------------------------------
+# The browser loads the chart library (Plotly: 4.7 MB of script) when the first chart
+# arrives, and holds back everything that arrived with it until it has: about 2 s on
+# this machine, so a page's images wait for a chart's library (docs/BENCHMARKS.md,
+# 'The Gallery of a 10,000-epoch run'). A tab that has not loaded it yet gets its
+# charts one round trip after the rest of the page is on screen.
+_CHARTS_LOADED = "_chart_library_loaded"
+_PAINT_TICKS = "_paint_ticks"
+PAINT_WAIT_S = 0.5
+
+
+def plotly_chart(figure, **kwargs):
+    """``st.plotly_chart``, noting that this tab has the chart library from now on."""
+    st.session_state[_CHARTS_LOADED] = True
+    return st.plotly_chart(figure, **kwargs)
+
+
+def charts_after_paint(draw, placeholder: str = "Drawing the chart…") -> None:
+    """Call ``draw`` (it draws Plotly charts) now if this tab has the chart library, else once the page shows."""
+    if st.session_state.get(_CHARTS_LOADED):
+        draw()
+        return
+    st.session_state[_PAINT_TICKS] = 0
+    _after_paint(placeholder)
+
+
+@st.fragment(run_every=PAINT_WAIT_S)
+def _after_paint(placeholder: str) -> None:
+    ticks = st.session_state.get(_PAINT_TICKS, 0)
+    st.session_state[_PAINT_TICKS] = ticks + 1
+    if ticks:  # the browser's timer, so the page is on screen: draw the charts in a run of their own
+        st.session_state[_CHARTS_LOADED] = True
+        st.rerun(scope="app")
+    st.caption(f":material/hourglass: {placeholder}")
+
+
 def show_grid(array: np.ndarray, caption: str | None = None, width: int | str = "stretch") -> None:
     st.image(array[..., 0] if array.shape[-1] == 1 else array, caption=caption, width=width, clamp=True)
 

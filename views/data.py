@@ -8,7 +8,7 @@ from genlib.errors import DatasetOffline, GenlibError
 from genlib.images import make_grid
 from views._auth import current_user
 from views._state import choices, flash, guard, seed_widget, set_choices
-from views._ui import dataset_grid, dataset_stats, job_manager, show_grid, task_queue
+from views._ui import charts_after_paint, dataset_grid, dataset_stats, job_manager, plotly_chart, show_grid, task_queue
 
 st.title("Data")
 st.caption(
@@ -151,29 +151,34 @@ for col, (label, value) in zip(cols, stats.summary().items(), strict=True):
 st.subheader("Samples")
 show_grid(dataset_grid(name), caption="64 random images")
 
-left, right = st.columns(2)
-with left:
-    st.subheader("Images per class")
-    fig = go.Figure(go.Bar(x=stats.class_names or ["all"], y=stats.class_counts, marker_color="#4c78a8"))
-    fig.update_layout(
-        height=300,
-        margin=dict(l=10, r=10, t=40, b=10),  # room for the chart's toolbar above the bars
-        xaxis=dict(title="class", type="category"),
-        yaxis_title="images",
-    )
-    st.plotly_chart(fig, key="class_histogram")
-with right:
-    st.subheader("Pixel intensities")
-    fig = go.Figure(go.Bar(x=list(range(256)), y=stats.pixel_histogram, marker_color="#f58518"))
-    fig.update_layout(
-        height=300,
-        margin=dict(l=10, r=10, t=40, b=10),
-        xaxis_title="pixel value",
-        yaxis_title="count",
-        yaxis=dict(type="log", dtick=1),  # powers of ten only
-        bargap=0,
-    )
-    st.plotly_chart(fig, key="pixel_histogram")
+
+def histograms() -> None:
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Images per class")
+        fig = go.Figure(go.Bar(x=stats.class_names or ["all"], y=stats.class_counts, marker_color="#4c78a8"))
+        fig.update_layout(
+            height=300,
+            margin=dict(l=10, r=10, t=40, b=10),  # room for the chart's toolbar above the bars
+            xaxis=dict(title="class", type="category"),
+            yaxis_title="images",
+        )
+        plotly_chart(fig, key="class_histogram")
+    with right:
+        st.subheader("Pixel intensities")
+        fig = go.Figure(go.Bar(x=list(range(256)), y=stats.pixel_histogram, marker_color="#f58518"))
+        fig.update_layout(
+            height=300,
+            margin=dict(l=10, r=10, t=40, b=10),
+            xaxis_title="pixel value",
+            yaxis_title="count",
+            yaxis=dict(type="log", dtick=1),  # powers of ten only
+            bargap=0,
+        )
+        plotly_chart(fig, key="pixel_histogram")
+
+
+charts_after_paint(histograms, "Drawing the class and pixel histograms…")
 
 st.subheader("Mean image per class")
 means = stats.class_means.clip(0, 255).astype("uint8")

@@ -17,6 +17,7 @@ from views._ui import (
     job_manager,
     metric_text,
     model_stamp,
+    plotly_chart,
     show_grid,
     task_queue,
 )
@@ -118,7 +119,7 @@ if counts:
             else "; the slider above applies to the next **Compute metrics**."
         )
     )
-st.plotly_chart(metric_bars(rows), key="eval_bars")
+plotly_chart(metric_bars(rows), key="eval_bars")
 with st.expander("What the numbers mean", icon=":material/help:"):
     st.markdown(
         f"The {results[0]['dataset']} evaluator classifies held-out images with "
@@ -147,7 +148,7 @@ for i, r in enumerate(results):
             f"{r['run_id']} ({r['family']}, epoch {r['epoch']})"
             + (f" · draws the class it is asked for {asked:.0%} of the time" if asked is not None else "")
         )
-        st.plotly_chart(class_count_figure(r, class_names(r["dataset"])), key=f"classes_{r['run_id']}")
+        plotly_chart(class_count_figure(r, class_names(r["dataset"])), key=f"classes_{r['run_id']}")
 
 st.subheader("Closest to the training set", divider="gray")
 st.caption(

@@ -13,7 +13,7 @@ from views._gallery import (
     run_dataset,
 )
 from views._state import guard
-from views._ui import job_manager, model_for, model_stamp, run_picker, show_grid
+from views._ui import charts_after_paint, job_manager, model_for, model_stamp, plotly_chart, run_picker, show_grid
 
 st.title("Gallery")
 run_id = run_picker("gallery_run")
@@ -50,9 +50,9 @@ def epoch_grid(run_id: str) -> None:
     if not path.is_file():  # thinned or deleted since the list was read
         st.rerun()
     st.image(str(path), caption=f"epoch {epoch}", width="stretch")
-    st.download_button(
+    st.download_button(  # read when clicked: a page view sends no file
         "Download this grid (PNG)",
-        path.read_bytes(),
+        path.read_bytes,
         file_name=f"{run.id}-epoch{epoch}.png",
         mime="image/png",
         key="grid_download",
@@ -62,25 +62,28 @@ def epoch_grid(run_id: str) -> None:
 st.subheader("Samples by epoch")
 st.caption("The same latent vectors at every epoch, so you can watch each sample take shape.")
 left, right = st.columns([3, 2])
-with left:
-    event = st.plotly_chart(
-        epoch_loss_figure(run), key=f"gallery_chart_{run_id}", on_select="rerun", selection_mode="points"
-    )
-    st.caption("Click a point on the curve to see that epoch's grid.")
-    points = event.selection.points if event and event.selection else []
-    clicked = points[0].get("x") if points else None
-    if clicked in grid_epochs(run) and clicked != st.session_state.get(f"clicked_{run_id}"):
-        st.session_state[f"clicked_{run_id}"] = clicked  # a click moves the slider once
-        st.session_state[f"epoch_{run_id}"] = clicked
+chart_key = f"gallery_chart_{run_id}"
+# A click on the chart comes back through its key, read before the slider is drawn: the grid is
+# drawn first, and the chart may come a round trip later (views/_ui.py, charts_after_paint).
+chart_state = st.session_state.get(chart_key)
+points = chart_state.selection.points if chart_state and chart_state.selection else []
+clicked = points[0].get("x") if points else None
+if clicked in grid_epochs(run) and clicked != st.session_state.get(f"clicked_{run_id}"):
+    st.session_state[f"clicked_{run_id}"] = clicked  # a click moves the slider once
+    st.session_state[f"epoch_{run_id}"] = clicked
 with right:
     epoch_grid(run_id)
+with left:
+    charts_after_paint(
+        lambda: plotly_chart(epoch_loss_figure(run), key=chart_key, on_select="rerun", selection_mode="points"),
+        "Drawing the loss curve…",
+    )
+    st.caption("Click a point on the curve to see that epoch's grid.")
 
 if st.toggle("Show the whole training as an animation", key="show_gif"):
     gif = gif_path(run_id, len(run.sample_paths()))
     st.image(str(gif), caption=f"{len(run.sample_paths())} epochs (long runs show every few)")
-    st.download_button(
-        "Download GIF", gif.read_bytes(), file_name=f"{run.id}.gif", mime="image/gif", key="gif_download"
-    )
+    st.download_button("Download GIF", gif.read_bytes, file_name=f"{run.id}.gif", mime="image/gif", key="gif_download")
 
 model = model_for(run)
 if model is None:
@@ -111,13 +114,16 @@ if ds is not None and hasattr(model, "reconstruct"):
     st.subheader("Reconstructions")
     st.caption("Top: real images. Bottom: what the model rebuilds from their latent codes.")
     show_grid(reconstruction_grid(run.id, stamp, cfg["train"]["dataset"]))
-    st.plotly_chart(latent_map_figure(run.id, stamp, cfg["train"]["dataset"]), key="latent_map")
+    charts_after_paint(
+        lambda: plotly_chart(latent_map_figure(run.id, stamp, cfg["train"]["dataset"]), key="latent_map"),
+        "Drawing the latent map…",
+    )
 
 generator = run.model_dir / "generator.keras"
 if generator.is_file():
     st.download_button(
         "Download the trained generator (.keras)",
-        generator.read_bytes(),
+        generator.read_bytes,
         file_name=f"{run.id}-generator.keras",
         key="generator_download",
     )

@@ -11,7 +11,7 @@ from genlib.metrics import METRICS
 from views._auth import current_user
 from views._charts import CURVE_LAYOUT, compare_metrics
 from views._state import RUN_ID, flash, guard, select_run, show_flashes
-from views._ui import job_manager
+from views._ui import job_manager, plotly_chart
 
 st.title("Runs")
 store = job_manager().store
@@ -122,7 +122,7 @@ def runs_view() -> None:
             xaxis_title="epoch",
             yaxis_title=METRICS[metric][0] if metric in METRICS else metric,
         )
-        st.plotly_chart(fig, key="compare_chart")
+        plotly_chart(fig, key="compare_chart")
         cols = st.columns(len(chosen))
         for col, r in zip(cols, chosen, strict=True):
             if r.latest_sample_path.is_file():

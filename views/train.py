@@ -18,6 +18,7 @@ from views._ui import (
     job_manager,
     metric_delta_text,
     metric_text,
+    plotly_chart,
     run_picker,
     show_findings,
 )
@@ -144,7 +145,7 @@ def live(run_id: str) -> None:
     with left:
         if view["losses"]:
             for i, fig in enumerate(view["losses"]):
-                st.plotly_chart(fig, key=f"live_chart_{i}")
+                plotly_chart(fig, key=f"live_chart_{i}")
         else:
             st.caption("Curves appear after the first steps.")
     with right:
@@ -170,7 +171,8 @@ def live(run_id: str) -> None:
                 help=METRICS[key][1],
             )
         for col, fig in zip(st.columns(2), view["quality"], strict=True):
-            col.plotly_chart(fig, key=f"quality_{fig.layout.title.text[:3]}")
+            with col:
+                plotly_chart(fig, key=f"quality_{fig.layout.title.text[:3]}")
         st.caption(f"Epoch {last['epoch']}, {last['n']:,} samples scored by the dataset's own classifier.")
     elif cfg.get("eval_every"):
         st.caption(f"Quality metrics are computed every {cfg['eval_every']} epochs and at the end.")
