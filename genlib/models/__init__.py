@@ -14,7 +14,7 @@ from pathlib import Path
 from ..errors import ConfigError, GenlibError
 
 _FAMILIES: dict = {}
-_SUPPORT_MODULES = {"base", "blocks", "adversarial"}
+_SUPPORT_MODULES = {"base", "blocks", "adversarial", "losses"}
 
 
 def register(cls):
@@ -53,6 +53,23 @@ def make_config(family: str, preset: str | None = None, **overrides):
 
 def create_model(family: str, config):
     return get_family(family)(config)
+
+
+def log_keys(family: str, model_config: dict | None = None) -> dict:
+    """What a run of this family and model config (its config.json "model") logs: key -> LogKey.
+
+    A config that no longer parses (a field renamed since) falls back to the family's defaults.
+    """
+    cls = get_family(family)
+    try:
+        config = cls.config_class.from_dict(model_config or {})
+    except GenlibError:
+        config = cls.config_class()
+    keys = dict(cls.log_keys(config))
+    from .base import LogKey
+
+    keys["lr"] = LogKey("learning_rate", "learning rate")
+    return keys
 
 
 def load_model(path: str | Path):

@@ -60,13 +60,33 @@ class ModelConfig(BaseConfig):
 
 @dataclass
 class Phase:
-    """One gradient update: minimise ``loss_fn`` over ``variables`` with ``optimizer``."""
+    """One gradient update: minimise ``loss_fn`` over ``variables`` with ``optimizer``, ``repeat`` times."""
 
     name: str
     variables: list
     optimizer: keras.optimizers.Optimizer
     loss_fn: LossFn
-    after: Callable[[], None] | None = None  # runs after the update (e.g. a weight average)
+    after: Callable[[], None] | None = None  # runs after each update (e.g. a weight average)
+    repeat: int = 1  # e.g. several critic updates per generator update; the last update's logs are kept
+
+
+@dataclass(frozen=True)
+class LogKey:
+    """What a logged value is, so charts, tables, the CLI and the health rules can read it unnamed.
+
+    kind: "loss", "penalty", "probability" (0-1, D's belief), "score" (an unbounded critic
+    output), "accuracy" (0-1) or "learning_rate".
+    """
+
+    kind: str
+    label: str
+
+
+def input_gradient(fn, x):
+    """d sum(fn(x)) / dx, differentiable again (for penalties on D's input gradient); from the backend."""
+    from ..training.backends import backend
+
+    return backend().input_gradient(fn, x)
 
 
 class GenerativeModel(keras.Model):
@@ -83,7 +103,7 @@ class GenerativeModel(keras.Model):
     presets: ClassVar[dict[str, dict]] = {}
     preset_notes: ClassVar[dict[str, str]] = {}  # one line per preset, for menus
     conditional: ClassVar[bool] = False  # needs labels to train and to generate
-    loss_names: ClassVar[tuple[str, ...]] = ()  # the keys train steps log, for charts
+    loss_names: ClassVar[tuple[str, ...]] = ()  # the keys train steps log; ``log_keys`` describes them
     output_activation: str = "tanh"  # tanh -> pixels in [-1, 1]; sigmoid -> [0, 1]
 
     def __init__(self, config: ModelConfig | dict | None = None, **kwargs):
@@ -118,6 +138,31 @@ class GenerativeModel(keras.Model):
 
     def prepare_sampling(self) -> None:
         """Bring whatever sampling uses up to date; the trainer calls it before each epoch's grid and checkpoint."""
+
+    @classmethod
+    def log_keys(cls, config: ModelConfig) -> dict[str, LogKey]:
+        """The values a train step logs for this config, each with its kind and a label."""
+        return {k: LogKey("loss", k.replace("_", " ")) for k in cls.loss_names}
+
+    def learning_rates(self) -> list[tuple[keras.optimizers.Optimizer, float]]:
+        """Each optimizer with its configured (undecayed) learning rate."""
+        seen, out = set(), []
+        for phase in self.phases():
+            if id(phase.optimizer) not in seen:
+                seen.add(id(phase.optimizer))
+                out.append((phase.optimizer, self.config.learning_rate))
+        return out
+
+    def lr_factor(self, progress: float) -> float:
+        """The schedule's factor at ``progress`` (share of training done); constant unless a family has one."""
+        return 1.0
+
+    def set_training_progress(self, progress: float) -> float:
+        """Set every optimizer's learning rate for this point of the run; return the main (generator) rate."""
+        factor = self.lr_factor(progress)
+        for optimizer, base in self.learning_rates():
+            optimizer.learning_rate.assign(base * factor)
+        return self.learning_rates()[-1][1] * factor
 
     # -- shared behaviour ----------------------------------------------
     @property

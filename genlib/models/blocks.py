@@ -20,10 +20,27 @@ def upsample_plan(height: int, width: int) -> tuple[int, int, int]:
     return height // 2**n, width // 2**n, n
 
 
-def mlp(x, units: tuple[int, ...], slope: float, batchnorm: bool = False, dropout: float = 0.0):
-    """Dense -> (BatchNorm) -> LeakyReLU -> (Dropout), once per entry of ``units``."""
+def weighted(layer, spectral_norm: bool = False):
+    """``layer``, wrapped in spectral normalisation if asked (Miyato et al. 2018, arXiv:1802.05957):
+    each training call divides the kernel by its largest singular value, estimated by one step of
+    power iteration carried over from the last call."""
+    return layers.SpectralNormalization(layer, name=layer.name + "_sn") if spectral_norm else layer
+
+
+def mlp(
+    x,
+    units: tuple[int, ...],
+    slope: float,
+    batchnorm: bool = False,
+    dropout: float = 0.0,
+    spectral_norm: bool = False,
+):
+    """Dense -> (BatchNorm) -> LeakyReLU -> (Dropout), once per entry of ``units``.
+
+    ``slope`` 0 is a plain ReLU.
+    """
     for u in units:
-        x = layers.Dense(u)(x)
+        x = weighted(layers.Dense(u), spectral_norm)(x)
         if batchnorm:
             x = layers.BatchNormalization(momentum=0.8)(x)
         x = layers.LeakyReLU(negative_slope=slope)(x)
@@ -38,33 +55,58 @@ def dense_to_image(x, image_shape, activation: str):
     return layers.Reshape(image_shape)(x)
 
 
-def conv_up(x, image_shape, filters: int, activation: str, slope: float = 0.2):
-    """Dense seed map -> n x (Conv2DTranspose stride 2, BatchNorm, LeakyReLU) -> image.
+def conv_up(
+    x, image_shape, filters: int, activation: str, slope: float = 0.2, batchnorm: bool = True, dropout: float = 0.0
+):
+    """Dense seed map -> n x (Conv2DTranspose stride 2, BatchNorm, LeakyReLU, Dropout) -> image.
 
     Channels halve at each upsampling, from ``filters * 2**(n-1)`` down to ``filters``.
     """
     h, w, c = image_shape
     h0, w0, n = upsample_plan(h, w)
     width = filters * 2 ** (n - 1)
-    x = layers.Dense(h0 * w0 * width, use_bias=False)(x)
-    x = layers.BatchNormalization()(x)
-    x = layers.LeakyReLU(negative_slope=slope)(x)
+
+    def finish(x):
+        if batchnorm:
+            x = layers.BatchNormalization()(x)
+        x = layers.LeakyReLU(negative_slope=slope)(x)
+        return layers.Dropout(dropout)(x) if dropout else x
+
+    x = finish(layers.Dense(h0 * w0 * width, use_bias=not batchnorm)(x))
     x = layers.Reshape((h0, w0, width))(x)
     for i in range(n - 1):
-        x = layers.Conv2DTranspose(width // 2 ** (i + 1), 4, strides=2, padding="same", use_bias=False)(x)
-        x = layers.BatchNormalization()(x)
-        x = layers.LeakyReLU(negative_slope=slope)(x)
+        x = finish(
+            layers.Conv2DTranspose(width // 2 ** (i + 1), 4, strides=2, padding="same", use_bias=not batchnorm)(x)
+        )
     return layers.Conv2DTranspose(c, 4, strides=2, padding="same", activation=activation)(x)
 
 
-def conv_down(x, filters: int, n: int, slope: float = 0.2, dropout: float = 0.0):
-    """n x (Conv2D stride 2, LeakyReLU, Dropout), channels doubling from ``filters``; then Flatten."""
+def conv_down(
+    x,
+    filters: int,
+    n: int,
+    slope: float = 0.2,
+    dropout: float = 0.0,
+    batchnorm: bool = False,
+    spectral_norm: bool = False,
+):
+    """n x (Conv2D stride 2, (BatchNorm), LeakyReLU, (Dropout)), channels doubling from ``filters``; then Flatten.
+
+    As in DCGAN, the first block has no BatchNorm.
+    """
     for i in range(n):
-        x = layers.Conv2D(filters * 2**i, 4, strides=2, padding="same")(x)
+        x = weighted(layers.Conv2D(filters * 2**i, 4, strides=2, padding="same"), spectral_norm)(x)
+        if batchnorm and i:
+            x = layers.BatchNormalization()(x)
         x = layers.LeakyReLU(negative_slope=slope)(x)
         if dropout:
             x = layers.Dropout(dropout)(x)
     return layers.Flatten()(x)
+
+
+def logit(x, spectral_norm: bool = False):
+    """The discriminator's last layer: one unbounded score per image."""
+    return weighted(layers.Dense(1, name="logit"), spectral_norm)(x)
 
 
 def network_table(model: keras.Model) -> dict:

@@ -16,8 +16,8 @@ from keras import layers
 
 from ..config import param
 from . import register
-from .adversarial import AdversarialConfig, AdversarialModel
-from .blocks import dense_to_image, mlp
+from .adversarial import LOSS_PRESET_NOTES, LOSS_PRESETS, AdversarialConfig, AdversarialModel
+from .blocks import dense_to_image, logit, mlp
 
 
 @dataclass(frozen=True)
@@ -29,13 +29,11 @@ class GANConfig(AdversarialConfig):
     d_hidden: tuple[int, ...] = param(
         (512, 256), "Discriminator hidden layer widths.", low=1, high=6, item_low=8, item_high=4096
     )
-    g_batchnorm: bool = param(False, "BatchNorm after each generator layer (seed 002 uses it).")
     output_activation: str = param(
         "tanh", "Generator output: tanh (pixels in [-1, 1]) or sigmoid ([0, 1]).", choices=("tanh", "sigmoid")
     )
     # 0.2 is the usual LeakyReLU slope for GANs (Radford et al., 2015).
     slope: float = param(0.2, "LeakyReLU negative slope.", low=0.0, high=1.0)
-    d_dropout: float = param(0.0, "Dropout after each discriminator layer.", low=0.0, high=0.9)
 
 
 @register
@@ -48,10 +46,12 @@ class GAN(AdversarialModel):
     presets = {
         "seed-001": {},
         "seed-002": {"g_hidden": (256, 512, 1024), "g_batchnorm": True, "output_activation": "sigmoid"},
+        **LOSS_PRESETS,
     }
     preset_notes = {
         "seed-001": "the first tutorial's GAN: generator 128-256-512",
         "seed-002": "the second tutorial's: wider generator with BatchNorm",
+        **LOSS_PRESET_NOTES,
     }
 
     @property
@@ -61,9 +61,9 @@ class GAN(AdversarialModel):
     def build_networks(self) -> None:
         c = self.config
         z = keras.Input((c.latent_dim,), name="z")
-        x = mlp(z, c.g_hidden, c.slope, batchnorm=c.g_batchnorm)
+        x = mlp(z, c.g_hidden, c.slope, batchnorm=c.g_batchnorm, dropout=c.g_dropout)
         self.generator = keras.Model(z, dense_to_image(x, c.image_shape, c.output_activation), name="generator")
         image = keras.Input(c.image_shape, name="image")
-        x = mlp(layers.Flatten()(image), c.d_hidden, c.slope, dropout=c.d_dropout)
-        self.discriminator = keras.Model(image, layers.Dense(1, name="logit")(x), name="discriminator")
+        x = mlp(layers.Flatten()(image), c.d_hidden, c.slope, c.d_batchnorm, c.d_dropout, c.spectral_norm)
+        self.discriminator = keras.Model(image, logit(x, c.spectral_norm), name="discriminator")
         self.make_optimizers()

@@ -182,6 +182,7 @@ class Trainer:
         out_of_time = False
         for epoch in range(first_epoch, tc.epochs + 1):
             self._reseed(model, epoch)
+            learning_rate = model.set_training_progress((epoch - 1) / tc.epochs)  # the schedule, if any
             order = np.random.default_rng([tc.seed, epoch]).permutation(len(ds)).astype(np.int32)
             sums: dict[str, float] = {}
             window: dict[str, float] = {}
@@ -239,6 +240,7 @@ class Trainer:
                 "time": time.time(),
                 "seconds": time.time() - epoch_start,
                 **{k: v / (s if out_of_time else steps) for k, v in sums.items()},
+                "lr": learning_rate,
                 "images_per_s": timer.rate(),
             }
             self._end_epoch(model, epoch, epoch_record)
@@ -253,7 +255,9 @@ class Trainer:
                         self._log(f"quality metrics off after epoch {epoch}: {type(exc).__name__}: {exc}")
                         evaluator = None
             losses = {
-                k: v for k, v in epoch_record.items() if k not in ("kind", "epoch", "time", "seconds", "images_per_s")
+                k: v
+                for k, v in epoch_record.items()
+                if k not in ("kind", "epoch", "time", "seconds", "images_per_s", "lr")
             }
             self.run.update_status(epoch=epoch, step=0, images_per_s=timer.rate(), eta_s=timer.eta(), losses=losses)
             if out_of_time:

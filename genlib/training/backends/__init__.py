@@ -1,7 +1,10 @@
 """Backend-specific step code, chosen once from ``keras.backend.backend()``.
 
 Each backend module provides:
-- ``run_phases(phases, batch) -> logs``: one eager/traceable update per phase;
+- ``run_phases(phases, batch) -> logs``: ``phase.repeat`` eager/traceable updates per phase,
+  in order, each followed by ``phase.after()``; the logs of each phase's last update;
+- ``input_gradient(fn, x)``: d fn(x) / dx for a scalar ``fn(x)``, itself differentiable
+  by an enclosing update (gradient penalties);
 - ``compile_step(model, jit_compile) -> step(images, labels, index) -> logs``;
 - ``configure()`` (e.g. GPU memory growth) and ``device_info() -> dict``.
 A second backend is one new file here.

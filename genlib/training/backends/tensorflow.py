@@ -6,17 +6,27 @@ import tensorflow as tf
 
 
 def run_phases(phases, batch) -> dict:
-    """Apply each phase's gradient update in order and return the merged logs."""
+    """Apply each phase's gradient update ``phase.repeat`` times, in order; return the merged logs."""
     logs = {}
     for phase in phases:
-        with tf.GradientTape() as tape:
-            loss, phase_logs = phase.loss_fn(batch)
-        grads = tape.gradient(loss, phase.variables)
-        phase.optimizer.apply_gradients(zip(grads, phase.variables, strict=True))
-        if phase.after is not None:
-            phase.after()
+        for _ in range(phase.repeat):
+            with tf.GradientTape() as tape:
+                loss, phase_logs = phase.loss_fn(batch)
+            grads = tape.gradient(loss, phase.variables)
+            phase.optimizer.apply_gradients(zip(grads, phase.variables, strict=True))
+            if phase.after is not None:
+                phase.after()
         logs.update(phase_logs)
     return logs
+
+
+def input_gradient(fn, x):
+    """The gradient of ``fn(x)`` (a scalar) with respect to ``x``, recorded by any enclosing tape,
+    so a loss built from it (WGAN-GP, R1) can itself be differentiated."""
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = fn(x)
+    return tape.gradient(y, x)
 
 
 def compile_step(model, jit_compile: bool = True):
