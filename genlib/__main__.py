@@ -237,12 +237,12 @@ def cmd_train(args) -> int:
     return 0 if status["state"] in ("completed", "stopped") else 1
 
 
+_PROGRESS_FIELDS = {"kind", "epoch", "step", "time", "images_per_s", "steps_per_epoch", "epochs", "epoch_step", "eta_s"}
+
+
 def _print_progress(info: dict) -> None:
-    losses = "  ".join(
-        f"{k} {v:.4f}"
-        for k, v in info.items()
-        if k in ("d_loss", "g_loss", "d_real", "d_fake", "loss", "reconstruction", "kl")
-    )
+    """One line per logged step: every value the model logs (whatever its loss), then speed and ETA."""
+    losses = "  ".join(f"{k} {v:.4f}" for k, v in info.items() if k not in _PROGRESS_FIELDS)
     eta = info.get("eta_s")
     eta_text = time.strftime("%M:%S", time.gmtime(eta)) if eta is not None and eta < 360000 else "--:--"
     print(

@@ -6,32 +6,52 @@ from __future__ import annotations
 CURVE_LAYOUT = dict(height=280, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=-0.3))
 
 
-def loss_figures(series: dict, loss_names: tuple[str, ...]):
-    """Plotly figures: losses by step, and the discriminator's outputs where logged.
+# How each kind of logged value is charted: which chart, and its title.
+_CHART_OF_KIND = {
+    "loss": "loss",
+    "penalty": "loss",
+    "probability": "judged",
+    "accuracy": "judged",
+    "score": "critic",
+}
+
+
+def loss_figures(series: dict, keys: dict[str, tuple[str, str]]):
+    """Plotly figures of what a model logs per step, one per kind of value (``Run.log_keys``):
+    losses and penalties; D's probabilities and accuracy (0-1); a critic's unbounded scores.
 
     ``series`` holds arrays: "step", "epoch" and one per logged value (``genlib.runs.feed.decimate``).
     """
     import plotly.graph_objects as go
 
-    probabilities = [k for k in loss_names if k.startswith("d_") and not k.endswith("loss")]
-    losses = [k for k in loss_names if k not in probabilities]
     epochs = series["epoch"].round().astype(int) if "epoch" in series else None
+    charts: dict[str, list[str]] = {}
+    for k, (kind, _label) in keys.items():
+        if k in series and kind in _CHART_OF_KIND:
+            charts.setdefault(_CHART_OF_KIND[kind], []).append(k)
+    has_penalty = any(keys[k][0] == "penalty" for k in charts.get("loss", []))
+    titles = {
+        "loss": "loss and penalties" if has_penalty else "loss",
+        "judged": "D(x), D(G(z)) and D's accuracy",
+        "critic": "critic scores (higher: judged real)",
+    }
     figures = []
-    for keys, title in ((losses, "loss"), (probabilities, "D(x) and D(G(z))")):
-        keys = [k for k in keys if k in series]
-        if not keys:
+    for chart in ("loss", "judged", "critic"):
+        if chart not in charts:
             continue
         fig = go.Figure()
-        for k in keys:
+        for k in charts[chart]:
             fig.add_scatter(
                 x=series["step"],
                 y=series[k],
                 mode="lines",
                 name=k,
                 customdata=epochs,
-                hovertemplate="epoch %{customdata}<br>%{y:.4f}",
+                hovertemplate=keys[k][1] + "<br>epoch %{customdata}<br>%{y:.4f}<extra></extra>",
             )
-        fig.update_layout(CURVE_LAYOUT, title=title, xaxis_title="step")
+        fig.update_layout(CURVE_LAYOUT, title=titles[chart], xaxis_title="step")
+        if chart == "judged":
+            fig.update_yaxes(range=[-0.02, 1.02])
         figures.append(fig)
     return figures
 

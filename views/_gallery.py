@@ -26,28 +26,28 @@ def epoch_loss_figure(run):
     Cached as the figure's dict: a cached plotly Figure is validated again on every read (0.1 s).
     """
     size = run.metrics_path.stat().st_size if run.metrics_path.is_file() else 0
-    return _epoch_loss_figure(run.id, size, run.read_config()["train"]["family"])
+    return _epoch_loss_figure(run.id, size)
 
 
 @st.cache_data(max_entries=16, show_spinner="Drawing the loss curve…")
-def _epoch_loss_figure(run_id: str, metrics_size: int, family: str):
+def _epoch_loss_figure(run_id: str, metrics_size: int):
     import plotly.graph_objects as go
 
-    from genlib.models import get_family
-
-    records = job_manager().store.get(run_id).metrics("epoch")
+    run = job_manager().store.get(run_id)
+    keys = run.log_keys()
+    records = run.metrics("epoch")
     step = max(1, -(-len(records) // MAX_CURVE_POINTS))
     shown = records[::step] + ([records[-1]] if records and (len(records) - 1) % step else [])
     fig = go.Figure()
-    for k in get_family(family).loss_names:
-        if not k.startswith("d_") or k.endswith("loss"):
+    for k, (kind, label) in keys.items():
+        if kind == "loss":
             fig.add_scatter(
                 x=[r["epoch"] for r in shown],
                 y=[r.get(k) for r in shown],
                 mode="lines+markers",
                 marker_size=5,
                 name=k,
-                hovertemplate="epoch %{x}<br>%{y:.4f}<extra>" + k + "</extra>",
+                hovertemplate=label + "<br>epoch %{x}<br>%{y:.4f}<extra></extra>",
             )
     fig.update_layout(CURVE_LAYOUT, title="loss per epoch", xaxis_title="epoch", clickmode="event+select")
     if records and records[-1]["epoch"] <= 12:

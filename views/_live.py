@@ -18,7 +18,6 @@ import time
 import streamlit as st
 
 from genlib.metrics import diagnose
-from genlib.models import get_family
 from genlib.runs.feed import Feed, decimate
 from views._charts import loss_figures, quality_figures
 
@@ -68,7 +67,7 @@ def live_view(run, family: str, state: str, error: str) -> dict:
             return held["view"]
         book["building"].add(key)
     try:
-        view = _build_view(feed, family, state, error)
+        view = _build_view(feed, run.log_keys(), state, error)
         with book["lock"]:
             if len(book["views"]) > 64:
                 book["views"].clear()
@@ -79,13 +78,13 @@ def live_view(run, family: str, state: str, error: str) -> dict:
             book["building"].discard(key)
 
 
-def _build_view(feed: Feed, family: str, state: str, error: str) -> dict:
+def _build_view(feed: Feed, keys: dict, state: str, error: str) -> dict:
     steps, evals = feed.records("step"), feed.records("eval")
-    names = get_family(family).loss_names
+    names = [k for k, (kind, _) in keys.items() if kind != "learning_rate"]  # the rate is logged per epoch
     losses = []
     if steps:
         columns = feed.columns("step", ("step", "epoch", *names))
-        losses = loss_figures(decimate(columns, [*names, "epoch"], points=CURVE_POINTS), names)
+        losses = loss_figures(decimate(columns, [*names, "epoch"], points=CURVE_POINTS), keys)
     quality = []
     if evals:
         keys = ("fid", "coverage", "precision", "recall")
@@ -95,7 +94,9 @@ def _build_view(feed: Feed, family: str, state: str, error: str) -> dict:
     return {
         "losses": losses,
         "findings": diagnose(
-            steps[-20_000:] + evals[-200:], {"state": state, "error": error}, adversarial="d_loss" in names
+            steps[-20_000:] + evals[-200:],
+            {"state": state, "error": error, "log_keys": keys},
+            adversarial="d_loss" in names,
         ),
         "evals": evals[-2:],
         "quality": quality,

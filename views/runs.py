@@ -43,6 +43,7 @@ def runs_view() -> None:
     for r in runs:
         s = r.summary()
         losses = s.get("losses", {})
+        kinds = r.log_keys()
         rows.append(
             {
                 "run": s["run_id"],
@@ -52,7 +53,9 @@ def runs_view() -> None:
                 "dataset": s.get("dataset"),
                 "family": s.get("family"),
                 "epochs": f"{s.get('epoch', 0)}/{s.get('epochs')}",
-                "final losses": "  ".join(f"{k} {v:.3f}" for k, v in losses.items() if "loss" in k or k == "kl"),
+                "final losses": "  ".join(
+                    f"{k} {v:.3f}" for k, v in losses.items() if kinds.get(k, ("",))[0] in ("loss", "penalty")
+                ),
                 "duration": time.strftime("%H:%M:%S", time.gmtime(s["duration_s"])) if s.get("duration_s") else "",
             }
         )

@@ -15,6 +15,10 @@ import numpy as np
 D_WINNING_BELOW = 0.05
 # ...and this many logged steps in a row of it is more than a passing swing.
 D_WINNING_STEPS = 10
+# A critic right about (nearly) every image for D_WINNING_STEPS logged steps, with a score gap
+# between real and generated CRITIC_GAP_GROWTH times its earlier median (and above CRITIC_GAP_FLOOR,
+# so a gap near zero early on does not count as growth), is pulling away from the generator.
+CRITIC_SURE, CRITIC_GAP_GROWTH, CRITIC_GAP_FLOOR = 0.99, 3.0, 1.0
 # A loss this many times its earlier median (and above EXPLODE_FLOOR) is exploding.
 EXPLODE_FACTOR, EXPLODE_FLOOR = 5.0, 10.0  # a GAN g_loss of 3-8 is common while D leads
 COVERAGE_DROP = 0.2  # coverage falling this far below its best means classes were lost
@@ -52,7 +56,7 @@ def diagnose(records: list[dict], status: dict | None = None, adversarial: bool 
     evals = [r for r in records if r.get("kind") == "eval"]
     findings = [
         *_divergence(steps, status),
-        *_discriminator_winning(steps),
+        *_discriminator_winning(steps, status.get("log_keys") or {}),
         *(_not_yet(evals) or _mode_collapse(evals, adversarial) or _losing_variety(evals)),
     ]
     if findings:
@@ -99,7 +103,12 @@ def _divergence(steps: list[dict], status: dict) -> list[Finding]:
     return []
 
 
-def _discriminator_winning(steps: list[dict]) -> list[Finding]:
+def _discriminator_winning(steps: list[dict], keys: dict) -> list[Finding]:
+    """Probability-reading losses: D(G(z)) stuck near 0. Critics (hinge, WGAN, LSGAN): read from the
+    critic gap instead, whose size depends on the loss: D right about every image for many steps while
+    the gap between its scores of real and generated images keeps widening."""
+    if (keys.get("d_fake") or ("probability",))[0] == "score":
+        return _critic_pulling_away(steps)
     run = 0
     for r in reversed(steps):
         if r.get("d_fake", 1.0) >= D_WINNING_BELOW:
@@ -115,6 +124,29 @@ def _discriminator_winning(steps: list[dict]) -> list[Finding]:
             f"{steps[-1]['d_fake']:.3f}): D rejects nearly every sample, so the generator gets little gradient.",
             "Give D less of an edge: a lower d_learning_rate, label_smoothing=0.1 or some d_dropout, "
             "or a larger generator.",
+        )
+    ]
+
+
+def _critic_pulling_away(steps: list[dict]) -> list[Finding]:
+    recent = steps[-D_WINNING_STEPS:]
+    gaps = [r.get("critic_gap") for r in steps if isinstance(r.get("critic_gap"), float)]
+    if len(recent) < D_WINNING_STEPS or len(gaps) < 3 * D_WINNING_STEPS:
+        return []
+    if not all(r.get("d_acc", 0.0) >= CRITIC_SURE for r in recent):
+        return []
+    earlier = float(np.median(gaps[: len(gaps) // 2]))
+    now = float(np.median(gaps[-D_WINNING_STEPS:]))
+    if now <= max(CRITIC_GAP_GROWTH * abs(earlier), CRITIC_GAP_FLOOR):
+        return []
+    return [
+        Finding(
+            "warning",
+            "The critic is pulling away",
+            f"The discriminator has told real from generated images every time for the last "
+            f"{len(recent)} logged steps, and the gap between its scores has grown from about {earlier:.2f} "
+            f"to {now:.2f}: the generator is falling behind.",
+            "More generator updates (a lower n_critic), a lower d_learning_rate, or spectral_norm on D.",
         )
     ]
 

@@ -41,6 +41,19 @@ QUEUE_GRACE_S = 60.0
 LOCK_FD_ENV = "GENLAB_RUN_LOCK_FD"  # a lock taken by the parent and inherited by the trainer
 
 
+# Bookkeeping in step and epoch records, not values a model logs.
+NOT_LOGGED_VALUES = frozenset({"kind", "epoch", "step", "time", "seconds", "images_per_s", "n"})
+
+
+def legacy_log_key(key: str) -> tuple[str, str]:
+    """(kind, label) for a key of a run recorded before runs declared them."""
+    if key == "lr":
+        return ("learning_rate", "learning rate")
+    if key in ("d_real", "d_fake"):
+        return ("probability", {"d_real": "D(x)", "d_fake": "D(G(z))"}[key])
+    return ("loss", key.replace("_", " "))
+
+
 class Run:
     """One run directory: paths, and reads/writes that follow the format above."""
 
@@ -127,6 +140,17 @@ class Run:
         status = {**self.raw_status(), **fields, "updated_at": time.time()}
         write_json(self.status_path, status)
         return status
+
+    def log_keys(self) -> dict[str, tuple[str, str]]:
+        """What the run's step and epoch records hold: key -> (kind, label), as the trainer declared it.
+
+        Runs from before the declaration: inferred from the names of their logged keys.
+        """
+        status = self.raw_status()
+        if status.get("log_keys"):
+            return {k: (kind, label) for k, (kind, label) in status["log_keys"].items()}
+        last = status.get("losses") or next(iter(self.metrics("epoch")[-1:]), {})
+        return {k: legacy_log_key(k) for k in last if k not in NOT_LOGGED_VALUES}
 
     def metrics(self, kind: str | None = None) -> list[dict]:
         """Metric records in order; after a resume, the re-run steps replace the earlier ones."""

@@ -140,7 +140,7 @@ class Trainer:
             return self.run.update_status(state=final_state, finished_at=time.time(), eta_s=None, phase=None)
 
     def _train(self) -> str:
-        from ..models import create_model, get_family, load_model
+        from ..models import create_model, get_family, load_model, log_keys
         from .backends import backend
 
         tc = self.train_cfg
@@ -170,7 +170,15 @@ class Trainer:
         if tc.jit_compile and not xla:
             self._log("XLA off for this short run: its compile time would cost more than it saves")
         step_fn = be.compile_step(model, xla)
-        self.run.update_status(epoch=first_epoch - 1, epochs=tc.epochs, steps_per_epoch=steps, step=0, batch_size=batch)
+        self.run.update_status(
+            epoch=first_epoch - 1,
+            epochs=tc.epochs,
+            steps_per_epoch=steps,
+            step=0,
+            batch_size=batch,
+            # what the logged values are, for charts, tables and health rules that read the run only
+            log_keys={k: [v.kind, v.label] for k, v in log_keys(tc.family, model.config.to_dict()).items()},
+        )
         self._log(
             f"training {tc.family} on {tc.dataset} ({len(ds)} images {ds.image_shape}), "
             f"batch {batch}, {steps} steps/epoch, epochs {first_epoch}..{tc.epochs}"

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from genlib.models import create_model, get_family, list_families, load_model, make_config
+from genlib.models import create_model, list_families, load_model, make_config
 from genlib.models.blocks import recompute_batchnorm_statistics, upsample_plan
 from genlib.training.backends import backend
 

@@ -1,0 +1,261 @@
+"""The GAN toolbox: each loss and option changes the computation as documented.
+
+Families are picked by what they are (every registered adversarial family), not by
+name, so a new GAN family is tested here without touching this file.
+"""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+from genlib.errors import ConfigError
+from genlib.models import create_model, get_family, list_families, make_config
+from genlib.models.adversarial import LR_SCHEDULES, AdversarialModel
+from genlib.models.base import input_gradient
+from genlib.models.losses import LOSSES, get_loss
+from genlib.training.backends import backend
+
+GAN_FAMILIES = [f for f in list_families() if issubclass(get_family(f), AdversarialModel)]
+SHAPE = (8, 8, 1)
+
+
+def small_gan(family, **overrides):
+    return create_model(family, make_config(family, image_shape=SHAPE, num_classes=4, **overrides))
+
+
+def batch_of(images, labels, n=16):
+    return {
+        "images": ops.convert_to_tensor(images[:n] / 127.5 - 1.0, "float32"),
+        "labels": ops.convert_to_tensor(labels[:n]),
+    }
+
+
+def run_steps(model, images, labels, n=3):
+    be = backend()
+    step = be.compile_step(model, jit_compile=False)
+    x, y = be.to_device(model.to_model_range(images)), be.to_device(labels, "int32")
+    for i in range(n):
+        logs = step(x, y, np.arange(16, dtype=np.int32) + 16 * (i % 4))
+    return {k: float(v) for k, v in logs.items()}
+
+
+# -- the loss table: the formulas, on known scores -----------------------------------
+REAL, FAKE = np.array([2.0, -1.0], "float32"), np.array([0.5, -3.0], "float32")
+
+
+def sig(x):
+    return 1 / (1 + np.exp(-x))
+
+
+EXPECTED = {  # (D loss with real target 1, G loss), written out from the papers' formulas
+    "minimax": (
+        -np.mean(np.log(sig(REAL))) - np.mean(np.log(1 - sig(FAKE))),
+        np.mean(np.log(1 - sig(FAKE))),
+    ),
+    "non-saturating": (
+        -np.mean(np.log(sig(REAL))) - np.mean(np.log(1 - sig(FAKE))),
+        -np.mean(np.log(sig(FAKE))),
+    ),
+    "lsgan": (0.5 * np.mean((REAL - 1) ** 2) + 0.5 * np.mean(FAKE**2), 0.5 * np.mean((FAKE - 1) ** 2)),
+    "hinge": (np.mean(np.maximum(0, 1 - REAL)) + np.mean(np.maximum(0, 1 + FAKE)), -np.mean(FAKE)),
+    "wgan": (np.mean(FAKE) - np.mean(REAL), -np.mean(FAKE)),
+    "wgan-gp": (np.mean(FAKE) - np.mean(REAL), -np.mean(FAKE)),
+}
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_each_loss_computes_its_papers_formula(name):
+    rule = get_loss(name)
+    d, g = EXPECTED[name]
+    assert float(rule.d_loss(REAL, FAKE, 1.0)) == pytest.approx(d, rel=1e-5)
+    assert float(rule.g_loss(FAKE)) == pytest.approx(g, rel=1e-5)
+
+
+def test_minimax_generator_loss_saturates_where_non_saturating_does_not():
+    """The reason for the non-saturating loss: when D confidently rejects a fake, minimax's gradient vanishes."""
+    fake = ops.convert_to_tensor(np.array([-8.0], "float32"))
+    slopes = {}
+    for name in ("minimax", "non-saturating"):
+        slopes[name] = abs(float(input_gradient(lambda x, r=get_loss(name): r.g_loss(x), fake)[0]))
+    assert slopes["minimax"] < 1e-3 < 0.9 < slopes["non-saturating"]
+
+
+# -- every GAN family with every loss ----------------------------------------------------
+@pytest.mark.parametrize("loss", list(LOSSES))
+@pytest.mark.parametrize("family", GAN_FAMILIES)
+def test_every_family_trains_with_every_loss_and_logs_what_it_declares(family, loss, tiny_images):
+    model = small_gan(family, loss=loss)
+    before = [v.numpy().copy() for v in model.trainable_variables]
+    logs = run_steps(model, *tiny_images, n=2)
+    assert set(logs) == set(type(model).log_keys(model.config))
+    assert all(math.isfinite(v) for v in logs.values())
+    still = [v.path for a, v in zip(before, model.trainable_variables, strict=True) if np.array_equal(a, v.numpy())]
+    # A score shifted by a constant leaves the Wasserstein loss (and the hinge, inside its margin) unchanged,
+    # so the logit's bias has no gradient there: by the formula, not a bug.
+    assert all("logit" in p and "bias" in p for p in still), still
+    kinds = {k: key.kind for k, key in type(model).log_keys(model.config).items()}
+    assert kinds["d_fake"] == ("score" if get_loss(loss).reads_as == "critic" else "probability")
+    assert ("gp" in kinds) == (loss == "wgan-gp")
+
+
+@pytest.mark.parametrize("family", GAN_FAMILIES)
+def test_n_critic_updates_the_discriminator_n_times_per_generator_update(family, tiny_images):
+    model = small_gan(family, n_critic=3)
+    run_steps(model, *tiny_images, n=2)
+    assert int(model.d_optimizer.iterations.numpy()) == 6
+    assert int(model.g_optimizer.iterations.numpy()) == 2
+
+
+@pytest.mark.parametrize("family", GAN_FAMILIES)
+def test_wgan_clips_every_critic_weight_and_uses_rmsprop(family, tiny_images):
+    model = small_gan(family, **{**get_loss("wgan").preset, "learning_rate": 0.05})
+    assert isinstance(model.d_optimizer, keras.optimizers.RMSprop)
+    run_steps(model, *tiny_images, n=2)
+    assert max(float(np.abs(v.numpy()).max()) for v in model.discriminator.trainable_variables) <= 0.01 + 1e-7
+    assert max(float(np.abs(v.numpy()).max()) for v in model.generator.trainable_variables) > 0.01  # G is not clipped
+
+
+def test_wgan_gp_preset_sets_the_papers_optimizer():
+    model = small_gan("dcgan", **get_loss("wgan-gp").preset)
+    opt = model.d_optimizer
+    assert isinstance(opt, keras.optimizers.Adam) and model.config.n_critic == 5
+    assert (float(opt.learning_rate.numpy()), opt.beta_1, opt.beta_2) == pytest.approx((1e-4, 0.0, 0.9))
+    assert "wgan-gp" in get_family("dcgan").presets
+
+
+def test_input_gradient_is_the_gradient_and_can_be_differentiated_again():
+    x = ops.convert_to_tensor(np.array([[1.0, -2.0]], "float32"))
+    assert np.allclose(input_gradient(lambda t: ops.sum(t**3), x), 3 * np.array([[1.0, 4.0]]))
+    w = keras.Variable(np.array(2.0, "float32"))
+    import tensorflow as tf  # the test drives the outer update as a backend would
+
+    with tf.GradientTape() as tape:
+        g = input_gradient(lambda t: ops.sum(w * t**2), x)  # = 2 w x
+        penalty = ops.sum(g**2)  # = 4 w^2 |x|^2
+    assert float(tape.gradient(penalty, w)) == pytest.approx(8 * 2.0 * 5.0)  # d/dw = 8 w |x|^2
+
+
+@pytest.mark.parametrize("family", GAN_FAMILIES)
+def test_gradient_penalty_is_added_with_its_weight_and_matches_its_definition(family, tiny_images):
+    model = small_gan(family, loss="wgan-gp", gp_weight=7.0)
+    batch = batch_of(*tiny_images)
+    real = batch["images"]
+    fake = ops.stop_gradient(model._fake(batch))
+    model.seed_generator.state.assign(np.array([1, 2], model.seed_generator.state.dtype))
+    gp = float(model._gradient_penalty(real, fake, batch))
+    # the same interpolates by hand: alpha from the same seed, the norm of D's input gradient
+    model.seed_generator.state.assign(np.array([1, 2], model.seed_generator.state.dtype))
+    alpha = keras.random.uniform((16, 1, 1, 1), seed=model.seed_generator)
+    mixed = alpha * real + (1 - alpha) * fake
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:
+        tape.watch(mixed)
+        score = ops.sum(model._logits(mixed, batch))
+    norms = np.sqrt((tape.gradient(score, mixed).numpy() ** 2).sum(axis=(1, 2, 3)))
+    assert gp == pytest.approx(float(np.mean((norms - 1) ** 2)), rel=1e-3)
+    loss, logs = model.discriminator_loss(batch)
+    assert float(loss) == pytest.approx(float(logs["d_loss"]) + 7.0 * float(logs["gp"]), rel=1e-4)
+
+
+@pytest.mark.parametrize("family", GAN_FAMILIES)
+def test_r1_penalises_the_input_gradient_at_real_images(family, tiny_images):
+    model = small_gan(family, r1=4.0)
+    batch = batch_of(*tiny_images)
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:
+        tape.watch(batch["images"])
+        score = ops.sum(model._logits(batch["images"], batch))
+    expected = float(np.mean((tape.gradient(score, batch["images"]).numpy() ** 2).sum(axis=(1, 2, 3))))
+    loss, logs = model.discriminator_loss(batch)
+    assert float(logs["r1"]) == pytest.approx(expected, rel=1e-3)
+    assert float(loss) == pytest.approx(float(logs["d_loss"]) + 0.5 * 4.0 * expected, rel=1e-3)
+
+
+@pytest.mark.parametrize("family", GAN_FAMILIES)
+def test_spectral_norm_keeps_each_discriminator_kernel_at_spectral_norm_one(family, tiny_images):
+    model = small_gan(family, spectral_norm=True, learning_rate=0.01)
+    wrapped = [layer for layer in model.discriminator.layers if isinstance(layer, keras.layers.SpectralNormalization)]
+    kernels = [layer for layer in model.discriminator.layers if hasattr(layer, "kernel")]
+    assert wrapped and len(wrapped) == len(kernels)  # every layer with a kernel (not cgan's label embedding)
+    run_steps(model, *tiny_images, n=8)
+    model._logits(batch_of(*tiny_images)["images"], batch_of(*tiny_images))  # a training call normalises the kernels
+    for layer in wrapped:
+        k = layer.kernel.numpy()
+        top = np.linalg.svd(k.reshape(-1, k.shape[-1]), compute_uv=False)[0]
+        assert top == pytest.approx(1.0, abs=0.05), layer.name
+    plain = small_gan(family, learning_rate=0.01)
+    run_steps(plain, *tiny_images, n=8)
+    k = next(layer for layer in plain.discriminator.layers if layer.name == "logit").kernel.numpy()
+    assert not np.linalg.svd(k.reshape(-1, 1), compute_uv=False)[0] == pytest.approx(1.0, abs=0.1)
+
+
+@pytest.mark.parametrize("family", GAN_FAMILIES)
+def test_feature_matching_compares_the_discriminators_mean_features(family, tiny_images):
+    model = small_gan(family, feature_matching=True)
+    batch = batch_of(*tiny_images)
+    state = model.seed_generator.state.numpy().copy()
+    loss, logs = model.generator_loss(batch)
+    model.seed_generator.state.assign(state)
+    fake = model._fake(batch)
+    real_f = ops.mean(model._features(batch["images"], batch), axis=0)
+    fake_f = ops.mean(model._features(fake, batch), axis=0)
+    assert float(logs["g_loss"]) == pytest.approx(float(ops.sum((real_f - fake_f) ** 2)), rel=1e-4)
+    assert len(model.trainable_variables) == len(small_gan(family).trainable_variables)  # nothing new saved
+
+
+@pytest.mark.parametrize("family", GAN_FAMILIES)
+def test_weight_penalties_add_l2_and_l1_of_the_kernels(family, tiny_images):
+    model = small_gan(family, weight_decay=0.01, l1=0.001)
+    batch = batch_of(*tiny_images)
+    kernels = [v.numpy() for v in model.discriminator.trainable_variables if len(v.shape) >= 2]
+    expected = 0.01 * sum((k**2).sum() for k in kernels) + 0.001 * sum(np.abs(k).sum() for k in kernels)
+    loss, logs = model.discriminator_loss(batch)
+    assert float(loss) - float(logs["d_loss"]) == pytest.approx(expected, rel=1e-4)
+
+
+def test_batchnorm_and_dropout_switch_layers_in_either_network():
+    layers_of = lambda net: [type(layer).__name__ for layer in net.layers]  # noqa: E731
+    plain = small_gan("dcgan", g_batchnorm=False)
+    assert "BatchNormalization" not in layers_of(plain.generator)
+    rich = small_gan("dcgan", d_batchnorm=True, g_dropout=0.2, d_dropout=0.3)
+    assert "BatchNormalization" in layers_of(rich.discriminator)
+    assert "Dropout" in layers_of(rich.generator) and "Dropout" in layers_of(rich.discriminator)
+    mlp = small_gan("gan", g_batchnorm=True, d_batchnorm=True)
+    assert layers_of(mlp.generator).count("BatchNormalization") == len(mlp.config.g_hidden)
+
+
+@pytest.mark.parametrize("schedule", list(LR_SCHEDULES))
+def test_learning_rate_schedules_are_logged_per_epoch(schedule, workspace):
+    from genlib.runs import RunStore
+    from genlib.training.config import TrainConfig
+    from genlib.training.trainer import Trainer, build_config
+
+    train = TrainConfig(dataset="digits", family="gan", epochs=4, batch_size=256, eval_every=0)
+    run = RunStore().create(build_config(train, make_config("gan", lr_schedule=schedule, learning_rate=1e-3)))
+    assert Trainer(run).fit()["state"] == "completed"
+    logged = [r["lr"] for r in run.metrics("epoch")]
+    expected = [1e-3 * LR_SCHEDULES[schedule](e / 4) for e in range(4)]
+    assert logged == pytest.approx(expected, rel=1e-6)
+    by_hand = {"constant": [1, 1, 1, 1], "linear": [1, 0.75, 0.5, 0.25], "step": [1, 1, 0.1, 0.01]}
+    if schedule in by_hand:
+        assert [v / 1e-3 for v in logged] == pytest.approx(by_hand[schedule])
+    assert run.log_keys()["lr"][0] == "learning_rate" and run.log_keys()["d_acc"][0] == "accuracy"
+
+
+@pytest.mark.parametrize("loss", ["hinge", "wgan", "wgan-gp"])
+def test_label_smoothing_is_refused_where_it_means_nothing(loss):
+    with pytest.raises(ConfigError, match=f"label_smoothing means nothing with the {loss} loss"):
+        make_config("dcgan", loss=loss, label_smoothing=0.1)
+    make_config("dcgan", loss="lsgan", label_smoothing=0.1)  # a target to soften: accepted
+
+
+def test_a_gradient_penalty_refuses_batchnorm_in_the_critic():
+    with pytest.raises(ConfigError, match="d_batchnorm"):
+        make_config("dcgan", loss="wgan-gp", d_batchnorm=True)
+    with pytest.raises(ConfigError, match="d_batchnorm"):
+        make_config("gan", r1=1.0, d_batchnorm=True)
