@@ -40,10 +40,32 @@ SETTINGS = {
         "set": ["label_smoothing=0.1", "learning_rate=0.0004"],
     },
     "cgan": {"family": "cgan", "preset": "fast", "batch_size": 32, "set": []},
+    # The GAN losses (genlib/models/losses.py) on the same DCGAN, each with its paper's optimizer settings.
+    "loss-minimax": {"family": "dcgan", "preset": "fast", "batch_size": 32, "set": ["loss=minimax"]},
+    "loss-non-saturating": {"family": "dcgan", "preset": "fast", "batch_size": 32, "set": []},
+    "loss-lsgan": {"family": "dcgan", "preset": "fast", "batch_size": 32, "set": ["loss=lsgan"]},
+    "loss-hinge": {"family": "dcgan", "preset": "fast", "batch_size": 32, "set": ["loss=hinge"]},
+    "loss-hinge-sn": {
+        "family": "dcgan",
+        "preset": "fast",
+        "batch_size": 32,
+        "set": ["loss=hinge", "spectral_norm=true"],
+    },
+    "loss-wgan": {
+        "family": "dcgan",
+        "preset": "fast",
+        "batch_size": 32,
+        "set": ["loss=wgan", "optimizer=rmsprop", "learning_rate=5e-05", "n_critic=5"],
+    },
+    "loss-wgan-gp": {
+        "family": "dcgan",
+        "preset": "fast",
+        "batch_size": 32,
+        "set": ["loss=wgan-gp", "learning_rate=0.0001", "beta_1=0.0", "beta_2=0.9", "n_critic=5"],
+    },
     "vae": {"family": "vae", "preset": "conv", "batch_size": 64, "set": []},
 }
 COLUMNS = ["fid", "inception_score", "precision", "recall", "coverage", "balance", "nn_ratio"]
-START, END = "<!-- quality-benchmark:start -->", "<!-- quality-benchmark:end -->"
 
 
 def train(home: Path, name: str, seed: int, budget: float) -> Path:
@@ -88,8 +110,10 @@ def main() -> None:
     parser.add_argument("--families", default=",".join(SETTINGS), help="entries of SETTINGS to run")
     parser.add_argument("--samples", type=int, default=10_000)
     parser.add_argument("--write", help="markdown file to put the table in, between the markers")
+    parser.add_argument("--marker", default="quality-benchmark", help="name of the markers (one table per name)")
     args = parser.parse_args()
     families = args.families.split(",")
+    start, end = f"<!-- {args.marker}:start -->", f"<!-- {args.marker}:end -->"
 
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
@@ -132,11 +156,12 @@ def main() -> None:
     )
     command = (
         f"`.venv/bin/python docs/bench_quality.py --mnist ../shared/data/mnist/t10k-images-idx3-ubyte.gz "
-        f"--budget {args.budget:g} --seeds {args.seeds} --write docs/BENCHMARKS.md`"
+        f"--budget {args.budget:g} --seeds {args.seeds} --families {args.families} --marker {args.marker} "
+        f"--write docs/BENCHMARKS.md`"
     )
     text = "\n".join(
         [
-            START,
+            start,
             f"{args.budget:g} s of training per run (compilation included), {args.seeds} seeds per family, "
             f"{args.samples:,} samples scored per run; mean ± standard deviation over seeds. "
             f"Evaluator: held-out accuracy {ev.accuracy:.1%}.",
@@ -144,17 +169,17 @@ def main() -> None:
             *lines,
             "",
             f"Machine: {machine()}. Measured {time.strftime('%Y-%m-%d')} with {command}.",
-            END,
+            end,
         ]
     )
     print(text)
     if args.write:
         path = Path(args.write)
         old = path.read_text() if path.is_file() else "# Benchmarks\n\n"
-        if START in old:
-            new = old[: old.index(START)] + text + old[old.index(END) + len(END) :]
+        if start in old:
+            new = old[: old.index(start)] + text + old[old.index(end) + len(end) :]
         else:
-            new = old.rstrip() + "\n\n## Quality for a fixed training budget\n\n" + text + "\n"
+            new = old.rstrip() + f"\n\n## Quality for a fixed training budget ({args.marker})\n\n" + text + "\n"
         path.write_text(new)
 
 

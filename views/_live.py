@@ -78,13 +78,13 @@ def live_view(run, family: str, state: str, error: str) -> dict:
             book["building"].discard(key)
 
 
-def _build_view(feed: Feed, keys: dict, state: str, error: str) -> dict:
+def _build_view(feed: Feed, log_keys: dict, state: str, error: str) -> dict:
     steps, evals = feed.records("step"), feed.records("eval")
-    names = [k for k, (kind, _) in keys.items() if kind != "learning_rate"]  # the rate is logged per epoch
+    names = [k for k, (kind, _) in log_keys.items() if kind != "learning_rate"]  # the rate is logged per epoch
     losses = []
     if steps:
         columns = feed.columns("step", ("step", "epoch", *names))
-        losses = loss_figures(decimate(columns, [*names, "epoch"], points=CURVE_POINTS), keys)
+        losses = loss_figures(decimate(columns, [*names, "epoch"], points=CURVE_POINTS), log_keys)
     quality = []
     if evals:
         keys = ("fid", "coverage", "precision", "recall")
@@ -95,7 +95,7 @@ def _build_view(feed: Feed, keys: dict, state: str, error: str) -> dict:
         "losses": losses,
         "findings": diagnose(
             steps[-20_000:] + evals[-200:],
-            {"state": state, "error": error, "log_keys": keys},
+            {"state": state, "error": error, "log_keys": log_keys},
             adversarial="d_loss" in names,
         ),
         "evals": evals[-2:],

@@ -133,8 +133,8 @@ def sidebar(live_counts: bool = True) -> None:
         st.caption(f":material/memory: {info['backend']} on **{device}**{extra}")
         if live_counts:
             job_count()
-        else:
-            _job_count()
+        # else: the page refreshes its own view of the runs (Train, Runs), and a count drawn once
+        # here would go stale beside it ("0 training, 1 waiting" under a live run).
         st.caption(f":material/tune: {choices().headline()}")
         who_am_i()
 
@@ -161,13 +161,21 @@ def job_counts() -> tuple[int, int]:
     return active - waiting, waiting
 
 
+def only_owner_text(owner: str | None, action: str) -> str:
+    """'Only Alice or the presenter can <action>.' for a run ``owner`` owns; 'Only the presenter' for theirs."""
+    if owner in (None, "", "presenter", "local"):
+        return f"Only the presenter can {action}." if owner else f"Only its owner or the presenter can {action}."
+    return f"Only **{owner}** or the presenter can {action}."
+
+
 def who_am_i() -> None:
     """The session's role, and the ways to change it that this server offers."""
     from views import _auth
 
     user = _auth.current_user()
     icons = {"presenter": ":material/co_present:", "trainer": ":material/person:", "viewer": ":material/visibility:"}
-    st.caption(f"{icons[user.role]} **{user.name}** · {user.role}")
+    role = "" if user.name == user.role else f" · {user.role}"  # not "presenter · presenter"
+    st.caption(f"{icons[user.role]} **{user.name}**{role}")
     _auth.remember_name()
     if user.role == "viewer" or (user.is_presenter and user.name != "local"):
         with st.expander("Sign in" if user.role == "viewer" else "Account"):

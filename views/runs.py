@@ -11,7 +11,7 @@ from genlib.metrics import METRICS
 from views._auth import current_user
 from views._charts import CURVE_LAYOUT, compare_metrics
 from views._state import RUN_ID, flash, guard, select_run, show_flashes
-from views._ui import job_manager, plotly_chart
+from views._ui import job_manager, only_owner_text, plotly_chart
 
 st.title("Runs")
 store = job_manager().store
@@ -88,7 +88,7 @@ def runs_view() -> None:
         if chosen_run.status().get("state") in ("queued", "running"):
             c2.caption("Stop it on the Train page before deleting it.")
         elif not current_user().can_manage(owner):
-            c2.caption(f"Only {owner or 'its owner'} or the presenter can delete it.")
+            c2.caption(only_owner_text(owner, "delete it"))
         else:
             with c2.popover("Delete", icon=":material/delete:"):
                 whose = f" ({owner}'s" + (f", “{title}”" if title else "") + ")" if owner else ""

@@ -18,6 +18,7 @@ from views._ui import (
     job_manager,
     metric_delta_text,
     metric_text,
+    only_owner_text,
     plotly_chart,
     run_picker,
     show_findings,
@@ -137,7 +138,7 @@ def live(run_id: str) -> None:
     if current_user().can_manage(owner):
         controls(run_id, state, waiting=bool(position))
     elif state in ("queued", "running", "stopped", "interrupted", "failed"):
-        st.caption(f"Only {owner or 'its owner'} or the presenter can stop or resume this run.")
+        st.caption(only_owner_text(owner, "stop or resume this run"))
 
     note_watcher()
     view = live_view(run, cfg["family"], state, status.get("error") or "")
