@@ -30,9 +30,10 @@ def loss_figures(series: dict, keys: dict[str, tuple[str, str]]):
         if k in series and kind in _CHART_OF_KIND:
             charts.setdefault(_CHART_OF_KIND[kind], []).append(k)
     has_penalty = any(keys[k][0] == "penalty" for k in charts.get("loss", []))
+    has_probability = any(keys[k][0] == "probability" for k in charts.get("judged", []))
     titles = {
         "loss": "loss and penalties" if has_penalty else "loss",
-        "judged": "D(x), D(G(z)) and D's accuracy",
+        "judged": "D(x), D(G(z)) and D's accuracy" if has_probability else "discriminator accuracy",
         "critic": "critic scores (higher: judged real)",
     }
     figures = []

@@ -65,3 +65,18 @@ def test_an_undertrained_model_is_not_called_collapsed():
     sharp = [{**noise[0], "precision": 0.7}]
     assert diagnose(sharp)[0].title == "Mode collapse: few classes produced"
     assert "cgan" in diagnose(sharp)[0].advice and "cgan" not in diagnose(sharp, adversarial=False)[0].advice
+
+
+CRITIC_KEYS = {"log_keys": {"d_fake": ["score", "critic score of generated images"], "critic_gap": ["score", "gap"]}}
+
+
+def test_a_critic_is_judged_by_its_score_gap_not_by_a_sigmoid():
+    # A WGAN critic's scores are unbounded: d_fake = -3 is no probability, so the sigmoid rule stays out.
+    steady = steps(60, d_loss=-1.0, g_loss=3.0, d_fake=-3.0, critic_gap=1.5, d_acc=1.0)
+    assert diagnose(steady, CRITIC_KEYS)[0].level == "ok"
+    assert diagnose(steady)[0].title == "The discriminator is winning"  # read as a probability, it would be
+    pulling = steady + steps(40, d_loss=-9.0, g_loss=9.0, d_fake=-9.0, critic_gap=9.0, d_acc=1.0)
+    finding = diagnose(pulling, CRITIC_KEYS)[0]
+    assert finding.title == "The critic is pulling away" and "1.50 to 9.00" in finding.detail
+    unsure = steady + steps(40, d_loss=-9.0, g_loss=9.0, d_fake=-9.0, critic_gap=9.0, d_acc=0.8)
+    assert diagnose(unsure, CRITIC_KEYS)[0].level == "ok"  # a wide gap while D still errs: not a lead
