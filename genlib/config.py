@@ -63,6 +63,13 @@ _LABELS = {
     "embed_dim": "Class embedding size",
     "slope": "LeakyReLU slope",
     "ema": "EMA of generator weights",
+    "n_critic": "D steps per G step",
+    "gp_weight": "Gradient penalty weight",
+    "r1": "R1 penalty",
+    "beta_2": "Beta₂",
+    "d_batchnorm": "Discriminator BatchNorm",
+    "weight_decay": "Weight decay (L2)",
+    "l1": "L1 penalty",
 }
 
 
