@@ -43,7 +43,7 @@ def mlp(
         x = weighted(layers.Dense(u), spectral_norm)(x)
         if batchnorm:
             x = layers.BatchNormalization(momentum=0.8)(x)
-        x = layers.LeakyReLU(negative_slope=slope)(x)
+        x = layers.LeakyReLU(negative_slope=slope)(x) if slope else layers.ReLU()(x)
         if dropout:
             x = layers.Dropout(dropout)(x)
     return x

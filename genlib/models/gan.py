@@ -1,10 +1,14 @@
 """MLP GAN (Goodfellow et al., 2014, arXiv:1406.2661): fully connected networks on flat pixels.
 
-Presets reproduce the two tutorial seeds:
-- ``seed-001``: generator 128-256-512 LeakyReLU with tanh output, discriminator
-  512-256 with a sigmoid output.
-- ``seed-002``: generator 256-512-1024 with BatchNorm and a sigmoid output
-  (pixels in [0, 1]), same discriminator.
+Presets:
+- ``tutorial-001``: the first tutorial's networks as it writes them: generator
+  128-256-512 with ReLU and a tanh output, discriminator 512-256 with ReLU and a
+  sigmoid output, Adam with Keras's defaults (1e-3, 0.9, 0.999).
+- ``tutorial-002``: the second tutorial's: generator 256-512-1024 with BatchNorm
+  (momentum 0.8) and a sigmoid output (pixels in [0, 1]), discriminator 1024-512-256.
+- ``seed-001`` / ``seed-002``: the same widths with LeakyReLU(0.2) and DCGAN's
+  Adam(2e-4, 0.5), which train more steadily; kept for the runs and links that use them.
+The discriminator's sigmoid is inside the loss (a logit and binary cross-entropy on it).
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ class GANConfig(AdversarialConfig):
         "tanh", "Generator output: tanh (pixels in [-1, 1]) or sigmoid ([0, 1]).", choices=("tanh", "sigmoid")
     )
     # 0.2 is the usual LeakyReLU slope for GANs (Radford et al., 2015).
-    slope: float = param(0.2, "LeakyReLU negative slope.", low=0.0, high=1.0)
+    slope: float = param(0.2, "LeakyReLU negative slope (0 = a plain ReLU).", low=0.0, high=1.0)
 
 
 @register
@@ -46,11 +50,20 @@ class GAN(AdversarialModel):
     presets = {
         "seed-001": {},
         "seed-002": {"g_hidden": (256, 512, 1024), "g_batchnorm": True, "output_activation": "sigmoid"},
+        "tutorial-001": {"slope": 0.0, "learning_rate": 1e-3, "beta_1": 0.9, "beta_2": 0.999},
+        "tutorial-002": {
+            "g_hidden": (256, 512, 1024),
+            "g_batchnorm": True,
+            "output_activation": "sigmoid",
+            "d_hidden": (1024, 512, 256),
+        },
         **LOSS_PRESETS,
     }
     preset_notes = {
-        "seed-001": "the first tutorial's GAN: generator 128-256-512",
-        "seed-002": "the second tutorial's: wider generator with BatchNorm",
+        "seed-001": "generator 128-256-512, LeakyReLU(0.2), Adam(2e-4, 0.5)",
+        "seed-002": "wider generator with BatchNorm, LeakyReLU(0.2), Adam(2e-4, 0.5)",
+        "tutorial-001": "the first tutorial's GAN as written: 128-256-512 / 512-256, ReLU, Adam's defaults",
+        "tutorial-002": "the second tutorial's: 256-512-1024 with BatchNorm, sigmoid out / D 1024-512-256",
         **LOSS_PRESET_NOTES,
     }
 

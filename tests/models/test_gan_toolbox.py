@@ -259,3 +259,47 @@ def test_a_gradient_penalty_refuses_batchnorm_in_the_critic():
         make_config("dcgan", loss="wgan-gp", d_batchnorm=True)
     with pytest.raises(ConfigError, match="d_batchnorm"):
         make_config("gan", r1=1.0, d_batchnorm=True)
+
+
+def layer_kinds(net):
+    """(type, units or activation) per layer, as a tutorial's listing reads."""
+    out = []
+    for layer in net.layers:
+        kind = type(layer).__name__
+        if kind == "Dense":
+            out.append(("Dense", layer.units, layer.activation.__name__))
+        elif kind == "ReLU":
+            out.append(("ReLU", None, None))
+        elif kind == "LeakyReLU":
+            out.append(("LeakyReLU", layer.negative_slope, None))
+        elif kind == "BatchNormalization":
+            out.append((kind, None, layer.momentum))
+    return out
+
+
+def test_tutorial_001_preset_is_the_tutorials_network_layer_by_layer():
+    model = create_model("gan", make_config("gan", "tutorial-001"))
+    relu = ("ReLU", None, None)
+    assert layer_kinds(model.generator) == [
+        ("Dense", 128, "linear"), relu, ("Dense", 256, "linear"), relu, ("Dense", 512, "linear"), relu,
+        ("Dense", 784, "tanh"),
+    ]  # fmt: skip
+    assert layer_kinds(model.discriminator) == [
+        ("Dense", 512, "linear"),
+        relu,
+        ("Dense", 256, "linear"),
+        relu,
+        ("Dense", 1, "linear"),
+    ]  # fmt: skip  (the sigmoid is in the loss: BCE on the logit)
+    for opt in (model.g_optimizer, model.d_optimizer):  # Adam with Keras's defaults
+        assert isinstance(opt, keras.optimizers.Adam)
+        assert (float(opt.learning_rate.numpy()), opt.beta_1, opt.beta_2) == pytest.approx((1e-3, 0.9, 0.999))
+
+
+def test_tutorial_002_preset_has_its_batchnorm_generator_and_wider_discriminator():
+    model = create_model("gan", make_config("gan", "tutorial-002"))
+    g, d = layer_kinds(model.generator), layer_kinds(model.discriminator)
+    assert [x[1] for x in g if x[0] == "Dense"] == [256, 512, 1024, 784] and g[-1][2] == "sigmoid"
+    assert [x for x in g if x[0] == "BatchNormalization"] == [("BatchNormalization", None, 0.8)] * 3
+    assert [x[1] for x in d if x[0] == "Dense"] == [1024, 512, 256, 1]
+    assert model.output_activation == "sigmoid"
