@@ -17,6 +17,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -140,6 +141,28 @@ class Trainer:
             return self.run.update_status(state=final_state, finished_at=time.time(), eta_s=None, phase=None)
 
     def _train(self) -> str:
+        job = self._prepare()
+        for epoch in range(job.first_epoch, job.tc.epochs + 1):
+            outcome, record = self._run_epoch(job, epoch)
+            if outcome == "stopped":
+                return "stopped"
+            self._end_epoch(job.model, epoch, record)
+            self._maybe_evaluate(job, epoch, out_of_time=outcome == "out of time")
+            losses = {k: v for k, v in record.items() if k in job.keys and k != "lr"}
+            timer = job.timer
+            self.run.update_status(epoch=epoch, step=0, images_per_s=timer.rate(), eta_s=timer.eta(), losses=losses)
+            if outcome == "out of time":
+                self.run.update_status(stopped_early=f"time budget of {job.tc.time_budget_s:g} s reached")
+                break
+            if epoch % QUOTA_CHECK_EVERY == 0 and folder_bytes(self.run.path) > self.quota_bytes:
+                self._log(f"disk quota of {self.quota_bytes >> 20} MB reached at epoch {epoch}; stopping")
+                self.run.update_status(stopped_early=f"disk quota of {self.quota_bytes >> 20} MB reached")
+                break
+        self._save_final(job.model)
+        return "completed"
+
+    def _prepare(self) -> _Job:
+        """Data on the device, the model (new or from the checkpoint), the compiled step, the status."""
         from ..models import create_model, get_family, load_model, log_keys
         from .backends import backend
 
@@ -147,8 +170,7 @@ class Trainer:
         be = backend()
         be.configure()
         ds = load_dataset(tc.dataset)
-        family = get_family(tc.family)
-        model_cfg = fit_to_dataset(tc, family.config_class.from_dict(self.model_cfg_dict))
+        model_cfg = fit_to_dataset(tc, get_family(tc.family).config_class.from_dict(self.model_cfg_dict))
 
         import keras
 
@@ -169,7 +191,7 @@ class Trainer:
         xla = tc.jit_compile and (be.device_info().get("device") == "GPU" or total_images >= XLA_MIN_IMAGES)
         if tc.jit_compile and not xla:
             self._log("XLA off for this short run: its compile time would cost more than it saves")
-        step_fn = be.compile_step(model, xla)
+        keys = log_keys(tc.family, model.config.to_dict())
         self.run.update_status(
             epoch=first_epoch - 1,
             epochs=tc.epochs,
@@ -177,106 +199,104 @@ class Trainer:
             step=0,
             batch_size=batch,
             # what the logged values are, for charts, tables and health rules that read the run only
-            log_keys={k: [v.kind, v.label] for k, v in log_keys(tc.family, model.config.to_dict()).items()},
+            log_keys={k: [v.kind, v.label] for k, v in keys.items()},
         )
         self._log(
             f"training {tc.family} on {tc.dataset} ({len(ds)} images {ds.image_shape}), "
             f"batch {batch}, {steps} steps/epoch, epochs {first_epoch}..{tc.epochs}"
         )
-
-        evaluator = _LATER  # prepared at the first evaluation, so the first curves come without waiting
         self.run.update_status(phase="compiling the training step")
-        timer = _Throughput(total_images=total_images, budget_s=tc.time_budget_s)
-        out_of_time = False
-        for epoch in range(first_epoch, tc.epochs + 1):
-            self._reseed(model, epoch)
-            learning_rate = model.set_training_progress((epoch - 1) / tc.epochs)  # the schedule, if any
-            order = np.random.default_rng([tc.seed, epoch]).permutation(len(ds)).astype(np.int32)
-            sums: dict[str, float] = {}
-            window: dict[str, float] = {}
-            in_window = 0
-            epoch_start = time.time()
-            last_status = 0.0
-            for s in range(steps):
-                if self._stop:
-                    self._log(f"stop requested: ending at epoch {epoch} step {s}; checkpoint kept at epoch {epoch - 1}")
-                    return "stopped"
-                if tc.time_budget_s and s and timer.elapsed() > tc.time_budget_s:
-                    self._log(f"time budget of {tc.time_budget_s:g} s reached at epoch {epoch} step {s}")
-                    out_of_time = True
-                    break
-                logs = step_fn(images, labels, order[s * batch : (s + 1) * batch])
-                values = {k: float(v) for k, v in logs.items()}
-                if timer.t0 is None:  # the first step of this process: compiled now
-                    self.run.update_status(phase=None)
-                self._check_finite(values, epoch, s + 1)
-                for k, v in values.items():
-                    sums[k] = sums.get(k, 0.0) + v
-                    window[k] = window.get(k, 0.0) + v
-                in_window += 1
-                first = timer.t0 is None  # the process's first step: logged at once, so the curve starts now
-                timer.add(batch)
-                global_step = (epoch - 1) * steps + s + 1
-                if first or (s + 1) % tc.log_every == 0 or s + 1 == steps:
-                    n = in_window
-                    in_window = 0
-                    record = {
-                        "kind": "step",
-                        "epoch": epoch,
-                        "step": global_step,
-                        "time": time.time(),
-                        **{k: v / n for k, v in window.items()},
-                        "images_per_s": timer.rate(),
-                    }
-                    append_jsonl(self.run.metrics_path, record)
-                    window = {}
-                    self.report(
-                        {
-                            **record,
-                            "steps_per_epoch": steps,
-                            "epochs": tc.epochs,
-                            "epoch_step": s + 1,
-                            "eta_s": timer.eta(),
-                        }
-                    )
-                if time.time() - last_status > STATUS_EVERY_S:
-                    last_status = time.time()
-                    self.run.update_status(epoch=epoch - 1, step=s + 1, images_per_s=timer.rate(), eta_s=timer.eta())
-            epoch_record = {
-                "kind": "epoch",
-                "epoch": epoch,
-                "time": time.time(),
-                "seconds": time.time() - epoch_start,
-                **{k: v / (s if out_of_time else steps) for k, v in sums.items()},
-                "lr": learning_rate,
-                "images_per_s": timer.rate(),
-            }
-            self._end_epoch(model, epoch, epoch_record)
-            if tc.eval_every and (out_of_time or epoch == tc.epochs or epoch % tc.eval_every == 0):
-                with timer.paused():
-                    if evaluator is _LATER:
-                        evaluator = self._evaluator(ds)
-                    try:
-                        if evaluator:
-                            self._evaluate(model, evaluator, epoch)
-                    except Exception as exc:  # keep training; say why the curve stops
-                        self._log(f"quality metrics off after epoch {epoch}: {type(exc).__name__}: {exc}")
-                        evaluator = None
-            losses = {
-                k: v
-                for k, v in epoch_record.items()
-                if k not in ("kind", "epoch", "time", "seconds", "images_per_s", "lr")
-            }
-            self.run.update_status(epoch=epoch, step=0, images_per_s=timer.rate(), eta_s=timer.eta(), losses=losses)
-            if out_of_time:
-                self.run.update_status(stopped_early=f"time budget of {tc.time_budget_s:g} s reached")
+        return _Job(
+            tc=tc,
+            ds=ds,
+            model=model,
+            step_fn=be.compile_step(model, xla),
+            images=images,
+            labels=labels,
+            batch=batch,
+            steps=steps,
+            first_epoch=first_epoch,
+            keys=keys,
+            timer=_Throughput(total_images=total_images, budget_s=tc.time_budget_s),
+        )
+
+    def _run_epoch(self, job: _Job, epoch: int) -> tuple[str, dict]:
+        """One pass over the data: ("done" | "stopped" | "out of time", the epoch's record).
+
+        Logged values are summed on the device and read (one wait for the device) at log
+        points only: the process's first step, every ``log_every`` steps and the epoch's last.
+        """
+        tc, timer = job.tc, job.timer
+        self._reseed(job.model, epoch)
+        learning_rate = job.model.set_training_progress((epoch - 1) / tc.epochs)  # the schedule, if any
+        order = np.random.default_rng([tc.seed, epoch]).permutation(len(job.ds)).astype(np.int32)
+        epoch_means, window = _Means(), _Means()
+        epoch_start, last_status = time.time(), 0.0
+        outcome, done = "done", 0
+        for s in range(job.steps):
+            if self._stop:
+                self._log(f"stop requested: ending at epoch {epoch} step {s}; checkpoint kept at epoch {epoch - 1}")
+                return "stopped", {}
+            if tc.time_budget_s and s and timer.elapsed() > tc.time_budget_s:
+                self._log(f"time budget of {tc.time_budget_s:g} s reached at epoch {epoch} step {s}")
+                outcome = "out of time"
                 break
-            if epoch % QUOTA_CHECK_EVERY == 0 and folder_bytes(self.run.path) > self.quota_bytes:
-                self._log(f"disk quota of {self.quota_bytes >> 20} MB reached at epoch {epoch}; stopping")
-                self.run.update_status(stopped_early=f"disk quota of {self.quota_bytes >> 20} MB reached")
-                break
-        self._save_final(model)
-        return "completed"
+            logs = job.step_fn(job.images, job.labels, order[s * job.batch : (s + 1) * job.batch])
+            epoch_means.add(logs)
+            window.add(logs)
+            done = s + 1
+            first = timer.t0 is None  # the process's first step: logged at once, so the curve starts now
+            if first or done % tc.log_every == 0 or done == job.steps:
+                values = window.read()  # waits for this step
+                self._check_finite(values, epoch, done)
+                if first:
+                    self.run.update_status(phase=None)  # compiled and run
+                timer.add(job.batch * values.pop("_steps"))
+                self._log_step(job, epoch, done, values)
+            if time.time() - last_status > STATUS_EVERY_S:
+                last_status = time.time()
+                self.run.update_status(epoch=epoch - 1, step=done, images_per_s=timer.rate(), eta_s=timer.eta())
+        means = epoch_means.read() if done else {"_steps": 0}
+        means.pop("_steps")
+        self._check_finite(means, epoch, done)
+        record = {
+            "kind": "epoch",
+            "epoch": epoch,
+            "time": time.time(),
+            "seconds": time.time() - epoch_start,
+            **means,
+            "lr": learning_rate,
+            "images_per_s": timer.rate(),
+        }
+        return outcome, record
+
+    def _log_step(self, job: _Job, epoch: int, epoch_step: int, values: dict) -> None:
+        record = {
+            "kind": "step",
+            "epoch": epoch,
+            "step": (epoch - 1) * job.steps + epoch_step,
+            "time": time.time(),
+            **values,
+            "images_per_s": job.timer.rate(),
+        }
+        append_jsonl(self.run.metrics_path, record)
+        info = {"steps_per_epoch": job.steps, "epochs": job.tc.epochs, "epoch_step": epoch_step}
+        self.report({**record, **info, "eta_s": job.timer.eta()})
+
+    def _maybe_evaluate(self, job: _Job, epoch: int, out_of_time: bool) -> None:
+        """Quality metrics every ``eval_every`` epochs and at the end; the evaluator is made at first use."""
+        tc = job.tc
+        if not tc.eval_every or not (out_of_time or epoch == tc.epochs or epoch % tc.eval_every == 0):
+            return
+        with job.timer.paused():
+            if job.evaluator is _LATER:
+                job.evaluator = self._evaluator(job.ds)
+            try:
+                if job.evaluator:
+                    self._evaluate(job.model, job.evaluator, epoch)
+            except Exception as exc:  # keep training; say why the curve stops
+                self._log(f"quality metrics off after epoch {epoch}: {type(exc).__name__}: {exc}")
+                job.evaluator = None
 
     # -- pieces ----------------------------------------------------------
     def _reseed(self, model, epoch: int) -> None:
@@ -357,6 +377,44 @@ class Trainer:
 
     def _log(self, message: str) -> None:
         print(message, flush=True)
+
+
+@dataclass
+class _Job:
+    """What one training process works with, made once by ``Trainer._prepare``."""
+
+    tc: TrainConfig
+    ds: object
+    model: object
+    step_fn: Callable
+    images: object
+    labels: object
+    batch: int
+    steps: int
+    first_epoch: int
+    keys: dict
+    timer: _Throughput
+    evaluator: object = _LATER  # prepared at the first evaluation, so the first curves come without waiting
+
+
+class _Means:
+    """Means of logged values over steps, summed on the device: adding a step's values does not
+    wait for the step; ``read`` waits once, converts, and starts again. ``_steps`` counts the steps."""
+
+    def __init__(self):
+        self.sums: dict = {}
+        self.n = 0
+
+    def add(self, logs: dict) -> None:
+        for k, v in logs.items():
+            self.sums[k] = v if k not in self.sums else self.sums[k] + v
+        self.n += 1
+
+    def read(self) -> dict[str, float]:
+        out = {k: float(v) / self.n for k, v in self.sums.items()}
+        out["_steps"] = self.n
+        self.sums, self.n = {}, 0
+        return out
 
 
 class _Throughput:

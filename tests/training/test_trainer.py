@@ -118,3 +118,29 @@ def test_saved_weight_average_samples_with_its_own_batchnorm_statistics(tmp_path
     batch_mode = np.asarray(model.ema_generator(z, training=True))
     # With the averaged statistics left as they were, this gap measured 0.14.
     assert np.abs(np.asarray(model.ema_generator(z, training=False)) - batch_mode).mean() < 0.01
+
+
+def test_logged_values_are_means_over_their_steps_read_at_log_points(workspace):
+    """Step records average the steps since the last one; the epoch record averages every step."""
+    from genlib.models import make_config
+    from genlib.runs import RunStore
+    from genlib.training.config import TrainConfig
+    from genlib.training.trainer import Trainer, _Means, build_config
+
+    means = _Means()
+    for v in (1.0, 2.0, 6.0):
+        means.add({"x": np.float32(v)})
+    assert means.read() == {"x": 3.0, "_steps": 3} and means.n == 0
+
+    every_step = TrainConfig(dataset="digits", family="gan", epochs=1, batch_size=256, eval_every=0, log_every=1)
+    by_three = TrainConfig(dataset="digits", family="gan", epochs=1, batch_size=256, eval_every=0, log_every=3)
+    runs = [RunStore().create(build_config(t, make_config("gan"))) for t in (every_step, by_three)]
+    for run in runs:
+        Trainer(run).fit()
+    one, three = (r.metrics("step") for r in runs)
+    assert [r["step"] for r in one] == list(range(1, 8)) and [r["step"] for r in three] == [1, 3, 6, 7]
+    # same seed, same steps: the grouped records are the means of the single-step ones
+    assert three[1]["g_loss"] == pytest.approx(np.mean([r["g_loss"] for r in one[1:3]]), rel=1e-5)
+    assert three[2]["d_acc"] == pytest.approx(np.mean([r["d_acc"] for r in one[3:6]]), rel=1e-5)
+    epoch = runs[0].metrics("epoch")[0]
+    assert epoch["d_loss"] == pytest.approx(np.mean([r["d_loss"] for r in one]), rel=1e-5)
