@@ -46,9 +46,9 @@ def loss_figures(series: dict, keys: dict[str, tuple[str, str]]):
                 x=series["step"],
                 y=series[k],
                 mode="lines",
-                name=k,
+                name=keys[k][1],  # what it is, in words; the key is in the hover
                 customdata=epochs,
-                hovertemplate=keys[k][1] + "<br>epoch %{customdata}<br>%{y:.4f}<extra></extra>",
+                hovertemplate=k + "<br>epoch %{customdata}<br>%{y:.4f}<extra></extra>",
             )
         fig.update_layout(CURVE_LAYOUT, title=titles[chart], xaxis_title="step")
         if chart == "judged":

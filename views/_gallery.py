@@ -46,8 +46,8 @@ def _epoch_loss_figure(run_id: str, metrics_size: int):
                 y=[r.get(k) for r in shown],
                 mode="lines+markers",
                 marker_size=5,
-                name=k,
-                hovertemplate=label + "<br>epoch %{x}<br>%{y:.4f}<extra></extra>",
+                name=label,
+                hovertemplate=k + "<br>epoch %{x}<br>%{y:.4f}<extra></extra>",
             )
     fig.update_layout(CURVE_LAYOUT, title="loss per epoch", xaxis_title="epoch", clickmode="event+select")
     if records and records[-1]["epoch"] <= 12:

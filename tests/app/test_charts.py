@@ -22,16 +22,19 @@ def series(keys):
 
 def test_a_wgan_gp_run_gets_losses_with_its_penalty_scores_and_accuracy():
     figs = loss_figures(series([k for k in WGAN_GP if k != "lr"]), WGAN_GP)
-    charts = {f.layout.title.text: [t.name for t in f.data] for f in figs}
+    charts = {f.layout.title.text: [t.hovertemplate.split("<br>")[0] for t in f.data] for f in figs}
     assert charts == {
         "loss and penalties": ["d_loss", "g_loss", "gp"],
         "discriminator accuracy": ["d_acc"],
         "critic scores (higher: judged real)": ["d_real", "d_fake", "critic_gap"],
     }
-    assert "critic loss" in figs[0].data[0].hovertemplate
+    assert [t.name for t in figs[0].data] == ["critic loss", "generator loss", "gradient penalty"]
 
 
 def test_a_key_nobody_has_seen_before_is_charted_by_its_kind():
     keys = {"loss": ("loss", "loss"), "novel_penalty": ("penalty", "a brand-new penalty")}
     (fig,) = loss_figures(series(keys), keys)
-    assert [t.name for t in fig.data] == ["loss", "novel_penalty"] and fig.layout.title.text == "loss and penalties"
+    assert [t.name for t in fig.data] == [
+        "loss",
+        "a brand-new penalty",
+    ] and fig.layout.title.text == "loss and penalties"

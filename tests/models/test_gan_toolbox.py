@@ -303,3 +303,16 @@ def test_tutorial_002_preset_has_its_batchnorm_generator_and_wider_discriminator
     assert [x for x in g if x[0] == "BatchNormalization"] == [("BatchNormalization", None, 0.8)] * 3
     assert [x[1] for x in d if x[0] == "Dense"] == [1024, 512, 256, 1]
     assert model.output_activation == "sigmoid"
+
+
+@pytest.mark.parametrize("loss, threshold", [("non-saturating", 0.0), ("hinge", 0.0), ("lsgan", 0.5)])
+def test_discriminator_accuracy_counts_real_judged_real_and_generated_judged_generated(loss, threshold, monkeypatch):
+    model = small_gan("gan", loss=loss)
+    scores = {"real": np.array([[3.0], [threshold + 0.1], [-2.0], [threshold - 0.1]], "float32"), "fake": None}
+    scores["fake"] = np.array([[-3.0], [threshold + 0.2], [threshold - 0.2], [-1.0]], "float32")
+    calls = iter(["real", "fake"])
+    monkeypatch.setattr(model, "_logits", lambda images, batch: ops.convert_to_tensor(scores[next(calls)]))
+    monkeypatch.setattr(model, "_fake", lambda batch: batch["images"])
+    batch = {"images": ops.zeros((4, *SHAPE)), "labels": ops.zeros((4,), "int32")}
+    _, logs = model.discriminator_loss(batch)
+    assert float(logs["d_acc"]) == pytest.approx(5 / 8)  # real: 2 of 4 above the line; generated: 3 of 4 below
