@@ -157,7 +157,7 @@ def main() -> None:
     command = (
         f"`.venv/bin/python docs/bench_quality.py --mnist ../shared/data/mnist/t10k-images-idx3-ubyte.gz "
         f"--budget {args.budget:g} --seeds {args.seeds} --families {args.families} --marker {args.marker} "
-        f"--write docs/BENCHMARKS.md`"
+        f"--samples {args.samples} --write docs/BENCHMARKS.md`"
     )
     text = "\n".join(
         [
