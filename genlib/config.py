@@ -137,6 +137,17 @@ class BaseConfig:
         return out
 
     @classmethod
+    def check_field(cls, name: str, value: Any) -> Any:
+        """The value of one field, type and range checked on its own (no cross-field rules); ConfigError if bad."""
+        hints = typing.get_type_hints(cls)
+        meta = {f.name: f.metadata for f in dataclasses.fields(cls)}
+        if name not in meta:
+            raise ConfigError(f"unknown field {name!r}", field=name)
+        value = _coerce(name, value, hints[name])
+        _check_range(name, value, meta[name])
+        return value
+
+    @classmethod
     def parse_value(cls, name: str, text: str) -> Any:
         """Parse a command-line string into the type of field ``name``."""
         hints = typing.get_type_hints(cls)

@@ -149,6 +149,19 @@ def compare_metrics(runs) -> dict[str, dict[str, tuple[list, list]]]:
     """
     from genlib.metrics import METRICS
 
+    # A key that means different things in different runs (d_fake: a probability under BCE, a
+    # critic's score under hinge or WGAN) becomes one metric per meaning, never one axis for both.
+    kinds = {run.id: run.log_keys() for run in runs}
+    meanings: dict[str, set] = {}
+    for keys in kinds.values():
+        for k, (kind, _label) in keys.items():
+            meanings.setdefault(k, set()).add(kind)
+
+    def metric_name(run_id: str, k: str) -> str:
+        if len(meanings.get(k, ())) > 1:
+            return f"{k} ({kinds[run_id][k][0]})" if k in kinds[run_id] else k
+        return k
+
     per_run: dict[str, dict[str, tuple[list, list]]] = {}
     for run in runs:
         series: dict[str, tuple[list, list]] = {}
@@ -157,7 +170,7 @@ def compare_metrics(runs) -> dict[str, dict[str, tuple[list, list]]]:
                 continue
             for k, v in rec.items():
                 if k not in _NOT_METRICS and isinstance(v, (int, float)) and not isinstance(v, bool):
-                    xs, ys = series.setdefault(k, ([], []))
+                    xs, ys = series.setdefault(metric_name(run.id, k), ([], []))
                     xs.append(rec["epoch"])
                     ys.append(v)
         per_run[run.id] = series

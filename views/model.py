@@ -58,10 +58,18 @@ def set_field(name: str, kind: str) -> None:
 
 
 def field_errors(c: Choices) -> list[ConfigError]:
+    """Every field out of its range, each named at once; then the rules between fields
+    (label smoothing with a loss that has no target...), judged on all the choices together."""
+    config_class = c.family_class.config_class
     found = []
     for name, value in c.model.items():
         try:
-            Choices(c.dataset, c.family, c.preset, {name: value}).model_config()
+            config_class.check_field(name, value)
+        except ConfigError as exc:
+            found.append(exc)
+    if not found:
+        try:
+            c.model_config()
         except ConfigError as exc:
             found.append(exc)
     return found

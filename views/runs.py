@@ -52,6 +52,7 @@ def runs_view() -> None:
                 "status": f"queued, #{in_line[s['run_id']]} in line" if s["run_id"] in in_line else s["state"],
                 "dataset": s.get("dataset"),
                 "family": s.get("family"),
+                "preset · loss": " · ".join(x for x in (s.get("preset"), s.get("loss")) if x),
                 "epochs": f"{s.get('epoch', 0)}/{s.get('epochs')}",
                 "final losses": "  ".join(
                     f"{k} {v:.3f}" for k, v in losses.items() if kinds.get(k, ("",))[0] in ("loss", "penalty")
@@ -117,8 +118,10 @@ def runs_view() -> None:
             help="Metrics that every chosen run has come first.",
         )
         fig = go.Figure()
+        losses = {r.id: r.read_config().get("model", {}).get("loss") for r in chosen}
         for run_id, (epochs, values) in series[metric].items():
-            fig.add_scatter(x=epochs, y=values, name=run_id, mode="lines+markers", marker_size=5)
+            name = f"{run_id} · {losses[run_id]}" if losses.get(run_id) else run_id
+            fig.add_scatter(x=epochs, y=values, name=name, mode="lines+markers", marker_size=5)
         fig.update_layout(
             CURVE_LAYOUT,
             height=360,

@@ -134,7 +134,12 @@ class AdversarialModel(GenerativeModel):
         else:
             keys["d_real"] = LogKey("probability", "D(x): real images judged real")
             keys["d_fake"] = LogKey("probability", "D(G(z)): generated images judged real")
-        keys["d_acc"] = LogKey("accuracy", "discriminator accuracy")
+        keys["d_acc"] = LogKey(
+            "accuracy",
+            "discriminator accuracy (against the midpoint of its scores)"
+            if loss.d_loss is LOSSES["wgan"].d_loss
+            else "discriminator accuracy",
+        )
         if loss.gradient_penalty:
             keys["gp"] = LogKey("penalty", "gradient penalty")
         if config.r1:
@@ -243,7 +248,10 @@ class AdversarialModel(GenerativeModel):
         logs = {"d_loss": loss}
         if rule.reads_as == "critic":
             logs.update(d_real=ops.mean(real), d_fake=ops.mean(fake), critic_gap=ops.mean(real) - ops.mean(fake))
-            threshold = 0.5 if cfg.loss == "lsgan" else 0.0  # LSGAN's targets are 1 and 0
+            if rule.d_loss is LOSSES["wgan"].d_loss:  # only differences of a Wasserstein critic's scores mean
+                threshold = ops.stop_gradient(0.5 * (ops.mean(real) + ops.mean(fake)))  # anything: the midpoint
+            else:
+                threshold = 0.5 if cfg.loss == "lsgan" else 0.0  # LSGAN's targets are 1 and 0; hinge's margin is at 0
         else:
             logs.update(d_real=ops.mean(ops.sigmoid(real)), d_fake=ops.mean(ops.sigmoid(fake)))
             threshold = 0.0

@@ -202,6 +202,8 @@ class Run:
             "state": status.get("state"),
             "dataset": train.get("dataset"),
             "family": train.get("family"),
+            "preset": train.get("preset") or "",
+            "loss": cfg.get("model", {}).get("loss"),  # GAN families only
             "epoch": status.get("epoch", 0),
             "epochs": train.get("epochs"),
             "owner": cfg.get("owner"),

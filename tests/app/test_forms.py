@@ -139,3 +139,27 @@ def test_every_bad_field_is_named_at_once():
     errors = [e.value for e in at.error]
     assert any("**Learning rate** must be between" in e for e in errors)
     assert any("**Generator hidden layers** (`g_hidden`) must be whole numbers" in e for e in errors)
+
+
+def test_compare_keeps_a_probability_and_a_critic_score_apart():
+    from genlib.io import append_jsonl
+    from views._charts import compare_metrics
+
+    bce, critic = fake_run("bce-run", 2), fake_run("critic-run", 2)
+    for run, kind in ((bce, "probability"), (critic, "score")):
+        run.update_status(log_keys={"d_loss": ["loss", "loss"], "d_fake": [kind, "d_fake"]})
+        append_jsonl(run.metrics_path, {"kind": "epoch", "epoch": 3, "d_loss": 1.0, "d_fake": 0.3})
+    series = compare_metrics([bce, critic])
+    assert set(series["d_fake (probability)"]) == {"bce-run"} and set(series["d_fake (score)"]) == {"critic-run"}
+    assert "d_fake" not in series and set(series["d_loss"]) == {"bce-run", "critic-run"}
+
+
+def test_model_page_judges_rules_between_fields_on_every_choice_made():
+    """Label smoothing after switching the wgan-gp preset to lsgan is fine; with hinge it is refused, naming hinge."""
+    at = app("model")
+    at.session_state["choices"] = Choices("digits", "dcgan", "wgan-gp", {"label_smoothing": 0.1, "loss": "lsgan"})
+    at.run()
+    assert not at.exception and not [e for e in at.error if "label_smoothing" in e.value]
+    at.session_state["choices"] = Choices("digits", "dcgan", "wgan-gp", {"label_smoothing": 0.1, "loss": "hinge"})
+    at.run()
+    assert any("with the hinge loss" in e.value for e in at.error), [e.value for e in at.error]

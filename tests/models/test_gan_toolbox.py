@@ -316,3 +316,18 @@ def test_discriminator_accuracy_counts_real_judged_real_and_generated_judged_gen
     batch = {"images": ops.zeros((4, *SHAPE)), "labels": ops.zeros((4,), "int32")}
     _, logs = model.discriminator_loss(batch)
     assert float(logs["d_acc"]) == pytest.approx(5 / 8)  # real: 2 of 4 above the line; generated: 3 of 4 below
+
+
+def test_a_wasserstein_critics_accuracy_does_not_depend_on_its_scores_offset(monkeypatch):
+    """Only differences of a WGAN critic's scores mean anything: real above generated is right, wherever both lie."""
+    for offset in (0.0, 100.0, -100.0):
+        model = small_gan("gan", loss="wgan-gp")
+        scores = iter(
+            [np.array([[5.0], [4.0], [1.0]], "float32") + offset, np.array([[2.0], [0.0], [-1.0]], "float32") + offset]
+        )
+        monkeypatch.setattr(model, "_logits", lambda images, batch, s=scores: ops.convert_to_tensor(next(s)))
+        monkeypatch.setattr(model, "_fake", lambda batch: batch["images"])
+        monkeypatch.setattr(model, "_gradient_penalty", lambda *a: ops.convert_to_tensor(0.0))
+        batch = {"images": ops.zeros((3, *SHAPE)), "labels": ops.zeros((3,), "int32")}
+        # midpoint (10/3 + 1/3) / 2 = 11/6: real 5, 4 above and 1 below; generated 2 above, 0 and -1 below
+        assert float(model.discriminator_loss(batch)[1]["d_acc"]) == pytest.approx(4 / 6)
