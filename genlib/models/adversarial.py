@@ -68,11 +68,16 @@ class AdversarialConfig(ModelConfig):
         choices=tuple(LOSSES),
     )
     # 1 is the tutorials' alternation; WGAN trains the critic 5 times per G update.
-    n_critic: int = param(1, "Discriminator updates per generator update.", low=1, high=10)
+    n_critic: int = param(
+        1,
+        "Discriminator updates per generator update (each on the same real batch, new generated ones).",
+        low=1,
+        high=10,
+    )
     optimizer: str = param(
         "adam", "Optimizer for both networks (WGAN's paper uses RMSprop).", choices=("adam", "rmsprop")
     )
-    beta_2: float = param(0.999, "Adam beta_2 (WGAN-GP uses 0.9).", low=0.0, high=0.9999)
+    beta_2: float = param(0.999, "Adam beta_2 (WGAN-GP uses 0.9). Unused by RMSprop.", low=0.0, high=0.9999)
     # Gulrajani et al. use 10 for every dataset they tried.
     gp_weight: float = param(10.0, "Weight of WGAN-GP's gradient penalty (wgan-gp only).", low=0.0, high=1000.0)
     # R1 (Mescheder et al. 2018, arXiv:1801.04406): (gamma/2) E|grad D(x)|^2 on real images.

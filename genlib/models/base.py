@@ -37,8 +37,12 @@ class ModelConfig(BaseConfig):
     # 100 is the latent size used by the original GAN/DCGAN tutorials.
     latent_dim: int = param(100, "Size of the random vector z the generator starts from.", low=2, high=512)
     # 2e-4 with beta_1 = 0.5 are the DCGAN paper's Adam settings, stable for most GANs.
-    learning_rate: float = param(2e-4, "Adam learning rate.", low=1e-6, high=1e-1)
-    beta_1: float = param(0.5, "Adam beta_1 (momentum); 0.5 damps GAN oscillations.", low=0.0, high=0.999)
+    learning_rate: float = param(
+        2e-4, "Learning rate of the optimizer (Adam unless a GAN picks RMSprop).", low=1e-6, high=1e-1
+    )
+    beta_1: float = param(
+        0.5, "Adam beta_1 (momentum); 0.5 damps GAN oscillations. Unused by RMSprop.", low=0.0, high=0.999
+    )
     # 1 draws latents as in training. Below 1 is the "truncation trick" (Brock et al.
     # 2018, arXiv:1809.11096): cleaner, more typical samples, less variety.
     sample_std: float = param(

@@ -119,7 +119,7 @@ def test_presenter_attendee_and_viewer_each_get_what_their_role_allows(workspace
         wait_text(presenter, "wrong password")
         type_into(presenter, "Presenter password", PASSWORD)
         click_button(presenter, "Sign in as presenter")
-        wait_text(presenter, "presenter · presenter")
+        wait_text(presenter, "Account")  # the presenter's sidebar: name "presenter", and Account to sign out
         wait_text(presenter, "my first gan")
         click_button(presenter, "Stop")
         click_button(presenter, "Yes, stop it")
