@@ -43,7 +43,7 @@ def runs_view() -> None:
     for r in runs:
         s = r.summary()
         losses = s.get("losses", {})
-        kinds = r.log_keys()
+        kinds = s.get("log_keys", {})
         rows.append(
             {
                 "run": s["run_id"],

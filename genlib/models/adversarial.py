@@ -142,7 +142,7 @@ class AdversarialModel(GenerativeModel):
         keys["d_acc"] = LogKey(
             "accuracy",
             "discriminator accuracy (against the midpoint of its scores)"
-            if loss.d_loss is LOSSES["wgan"].d_loss
+            if loss.accuracy_threshold is None
             else "discriminator accuracy",
         )
         if loss.gradient_penalty:
@@ -253,13 +253,11 @@ class AdversarialModel(GenerativeModel):
         logs = {"d_loss": loss}
         if rule.reads_as == "critic":
             logs.update(d_real=ops.mean(real), d_fake=ops.mean(fake), critic_gap=ops.mean(real) - ops.mean(fake))
-            if rule.d_loss is LOSSES["wgan"].d_loss:  # only differences of a Wasserstein critic's scores mean
-                threshold = ops.stop_gradient(0.5 * (ops.mean(real) + ops.mean(fake)))  # anything: the midpoint
-            else:
-                threshold = 0.5 if cfg.loss == "lsgan" else 0.0  # LSGAN's targets are 1 and 0; hinge's margin is at 0
         else:
             logs.update(d_real=ops.mean(ops.sigmoid(real)), d_fake=ops.mean(ops.sigmoid(fake)))
-            threshold = 0.0
+        threshold = rule.accuracy_threshold
+        if threshold is None:
+            threshold = ops.stop_gradient(0.5 * (ops.mean(real) + ops.mean(fake)))
         hits = ops.concatenate([ops.cast(real > threshold, "float32"), ops.cast(fake <= threshold, "float32")])
         logs["d_acc"] = ops.mean(hits)
         if rule.gradient_penalty:

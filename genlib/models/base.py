@@ -164,9 +164,10 @@ class GenerativeModel(keras.Model):
     def set_training_progress(self, progress: float) -> float:
         """Set every optimizer's learning rate for this point of the run; return the main (generator) rate."""
         factor = self.lr_factor(progress)
-        for optimizer, base in self.learning_rates():
+        rates = self.learning_rates()
+        for optimizer, base in rates:
             optimizer.learning_rate.assign(base * factor)
-        return self.learning_rates()[-1][1] * factor
+        return rates[-1][1] * factor
 
     # -- shared behaviour ----------------------------------------------
     @property

@@ -37,13 +37,15 @@ def bce_with_logits(logits, target: float):
 @dataclass(frozen=True)
 class GanLoss:
     name: str
-    title: str
     d_loss: Callable  # (real scores, fake scores, real target) -> scalar
     g_loss: Callable  # (fake scores) -> scalar
     # "probability": the score is a logit, sigmoid(score) is D's belief that an image is real;
     # "critic": an unbounded score, higher for real, only differences mean something.
     reads_as: str
     smoothing: bool  # does a real target below 1 (label smoothing) mean something here?
+    # D's accuracy counts real scores above this and generated ones at or below it; None: the
+    # midpoint of the batch's mean scores, for a critic whose scores' offset means nothing (WGAN).
+    accuracy_threshold: float | None = 0.0
     weight_clip: float = 0.0  # clip D's weights to [-c, c] after each update (WGAN)
     gradient_penalty: bool = False  # WGAN-GP's penalty on D's input gradient
     # Optimizer the paper trains with, applied by the family's preset of the same name.
@@ -75,7 +77,6 @@ LOSSES: dict[str, GanLoss] = {
     for loss in (
         GanLoss(
             "minimax",
-            "Minimax (the original, saturating)",
             _bce_d,
             lambda fake: -bce_with_logits(fake, 0.0),  # = mean log(1 - D(G(z))), which G lowers
             "probability",
@@ -83,7 +84,6 @@ LOSSES: dict[str, GanLoss] = {
         ),
         GanLoss(
             "non-saturating",
-            "Non-saturating (G maximises log D(G(z)))",
             _bce_d,
             lambda fake: bce_with_logits(fake, 1.0),
             "probability",
@@ -91,31 +91,31 @@ LOSSES: dict[str, GanLoss] = {
         ),
         GanLoss(
             "lsgan",
-            "Least squares (LSGAN)",
             _lsgan_d,
             lambda fake: 0.5 * ops.mean(ops.square(fake - 1.0)),
             "critic",
             smoothing=True,
+            accuracy_threshold=0.5,  # halfway between its targets, 1 and 0
         ),
-        GanLoss("hinge", "Hinge", _hinge_d, _mean_negated, "critic", smoothing=False),
+        GanLoss("hinge", _hinge_d, _mean_negated, "critic", smoothing=False),
         GanLoss(
             "wgan",
-            "Wasserstein, weight clipping (WGAN)",
             _wasserstein_d,
             _mean_negated,
             "critic",
             smoothing=False,
+            accuracy_threshold=None,
             weight_clip=0.01,  # the paper's c
             # RMSprop at 5e-5 and five critic updates per generator update (Arjovsky et al., Algorithm 1).
             preset={"loss": "wgan", "optimizer": "rmsprop", "learning_rate": 5e-5, "n_critic": 5},
         ),
         GanLoss(
             "wgan-gp",
-            "Wasserstein, gradient penalty (WGAN-GP)",
             _wasserstein_d,
             _mean_negated,
             "critic",
             smoothing=False,
+            accuracy_threshold=None,
             gradient_penalty=True,
             # Adam(1e-4, 0, 0.9), five critic updates, penalty weight 10 (Gulrajani et al., Algorithm 1).
             preset={"loss": "wgan-gp", "learning_rate": 1e-4, "beta_1": 0.0, "beta_2": 0.9, "n_critic": 5},

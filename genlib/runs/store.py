@@ -141,12 +141,13 @@ class Run:
         write_json(self.status_path, status)
         return status
 
-    def log_keys(self) -> dict[str, tuple[str, str]]:
-        """What the run's step and epoch records hold: key -> (kind, label), as the trainer declared it.
+    def log_keys(self, status: dict | None = None) -> dict[str, tuple[str, str]]:
+        """What the run's step and epoch records hold: key -> (kind, label), as the trainer declared it
+        in ``status`` (read here if not given).
 
         Runs from before the declaration: inferred from the names of their logged keys.
         """
-        status = self.raw_status()
+        status = self.raw_status() if status is None else status
         if status.get("log_keys"):
             return {k: (kind, label) for k, (kind, label) in status["log_keys"].items()}
         last = status.get("losses") or next(iter(self.metrics("epoch")[-1:]), {})
@@ -209,6 +210,7 @@ class Run:
             "owner": cfg.get("owner"),
             "title": cfg.get("title") or "",
             "losses": losses,
+            "log_keys": self.log_keys(status),
             "duration_s": (ended - started) if started and ended else None,
             "created_at": status.get("created_at") or self.config_path.stat().st_mtime,
         }
