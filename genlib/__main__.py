@@ -64,8 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     i.set_defaults(func=cmd_import)
 
     t = sub.add_parser("train", help="train a model (in this process)")
-    t.add_argument("--dataset", default="digits")
-    t.add_argument("--family", default="gan")
+    t.add_argument("--dataset", help="dataset name (default: digits)")
+    t.add_argument("--family", help="model family (default: gan)")
     t.add_argument("--preset", help="family preset (default: the family's first)")
     t.add_argument("--epochs", type=int)
     t.add_argument("--batch-size", type=int)
@@ -78,7 +78,12 @@ def _parser() -> argparse.ArgumentParser:
         help="any model or training config field, e.g. --set latent_dim=64 (repeatable)",
     )
     t.add_argument("--run-dir", help="run directory (default: workspace/runs/<new id>)")
-    t.add_argument("--resume", action="store_true", help="continue the run in --run-dir from its checkpoint")
+    t.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run in --run-dir from its checkpoint; with --epochs N, train on to epoch N "
+        "(also a completed run); nothing else may change",
+    )
     t.add_argument("--standby", action="store_true", help=argparse.SUPPRESS)  # the worker's warm process
     t.add_argument("--queued", action="store_true", help=argparse.SUPPRESS)  # started by the worker
     t.set_defaults(func=cmd_train)
@@ -88,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--n", type=int, default=64)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out", default="grid.png")
+    s.add_argument("--which", choices=("best", "last"), default="best", help="best (lowest FID) or last model")
     s.set_defaults(func=cmd_sample)
 
     e = sub.add_parser("eval", help="quality metrics of runs (FID-style, IS, precision/recall, coverage)")
@@ -96,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--force", action="store_true", help="recompute even if eval.json is current")
     e.add_argument("--json", action="store_true", help="print the results as JSON")
     e.add_argument("--inception", action="store_true", help="add standard FID (InceptionV3; needs a network)")
+    e.add_argument("--which", choices=("best", "last"), default="best", help="best (lowest FID) or last model")
     e.set_defaults(func=cmd_eval)
 
     sp = sub.add_parser("speed", help="measure seconds per epoch of a run config on this machine (JSON)")
@@ -212,9 +219,14 @@ def cmd_train(args) -> int:
         state = run.raw_status().get("state")
         if not args.resume and state != "queued":
             raise GenlibError(f"{run.path} already holds a run ({state}); add --resume to continue it")
+        if args.resume:
+            _check_resume_args(args, run)
+            if args.epochs is not None and args.epochs != run.read_config()["train"]["epochs"]:
+                run.extend(args.epochs)
     else:
         if args.resume:
             raise GenlibError(f"nothing to resume: {args.run_dir or 'no --run-dir given'}")
+        args.dataset, args.family = args.dataset or "digits", args.family or "gan"
         family = get_family(args.family)
         train_fields, model_fields = {}, {}
         for key, text in _split_overrides(args.set).items():
@@ -235,6 +247,26 @@ def cmd_train(args) -> int:
     status = Trainer(run, resume=args.resume, report=_print_progress, queued=args.queued).fit()
     print(f"{status['state']}: {run.path}")
     return 0 if status["state"] in ("completed", "stopped") else 1
+
+
+def _check_resume_args(args, run) -> None:
+    """A resume continues the run as configured: only --epochs may be given; anything else is refused."""
+    train = run.read_config()["train"]
+    changed = [f"--set {item}" for item in args.set]
+    for flag, key in (("--dataset", "dataset"), ("--family", "family"), ("--preset", "preset")):
+        value = getattr(args, key)
+        if value is not None and value != train.get(key):
+            changed.append(f"{flag} {value}")
+    for flag, key in (("--batch-size", "batch_size"), ("--seed", "seed")):
+        value = getattr(args, key)
+        if value is not None and value != train.get(key):
+            changed.append(f"{flag} {value}")
+    if changed:
+        raise GenlibError(
+            f"--resume continues run {run.id} as it was configured; only --epochs can change, "
+            f"but {', '.join(changed)} was given. Start a new run (with --set warm_start={run.id} to "
+            "begin from its weights) to train with other settings."
+        )
 
 
 _PROGRESS_FIELDS = {"kind", "epoch", "step", "time", "images_per_s", "steps_per_epoch", "epochs", "epoch_step", "eta_s"}
@@ -263,7 +295,9 @@ def cmd_eval(args) -> None:
     for text in args.runs:
         run = _resolve_run(text)
         report = (lambda line: print(line, file=sys.stderr, flush=True)) if args.json else print
-        results.append(evaluate_run(run, n=args.n, report=report, force=args.force, inception=args.inception))
+        results.append(
+            evaluate_run(run, n=args.n, report=report, force=args.force, inception=args.inception, which=args.which)
+        )
     if args.json:
         print(json.dumps(results, indent=2))
         return
@@ -308,7 +342,7 @@ def cmd_sample(args) -> None:
     from .images import make_grid, save_png
 
     run = _resolve_run(args.run)
-    model = load_run_model(run)
+    model = load_run_model(run, args.which)
     if model is None:
         raise GenlibError(f"run {run.id} has no saved model yet (no checkpoint)")
     if not 1 <= args.n <= 1024:

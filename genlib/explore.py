@@ -23,11 +23,12 @@ CPU_FLOPS, GPU_FLOPS = 30e9, 8e12
 STEP_OVERHEAD_S = 0.008
 
 
-def load_run_model(run: Run):
-    """The final model if the run finished, else its last checkpoint; None before epoch 1."""
+def load_run_model(run: Run, which: str = "best"):
+    """The run's best model (lowest in-training FID) where it kept one, else its last; or with
+    ``which="last"`` its newest checkpoint. None before epoch 1."""
     from .models import load_model
 
-    path = run.trained_model_path()
+    path = run.trained_model_path(which)
     return load_model(path) if path else None
 
 
@@ -40,18 +41,19 @@ def interpolate(model, seed_a: int, seed_b: int, steps: int = 10, label: int | N
     return model.to_uint8(model.decode(z, labels))
 
 
-def reconstructions(model, images: np.ndarray) -> np.ndarray | None:
-    """Originals above their reconstructions, for models that can encode; else None."""
+def reconstructions(model, images: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray | None:
+    """Originals above their reconstructions, for models that can encode; else None.
+    A conditional model is given each image's class (``labels``)."""
     if not hasattr(model, "reconstruct"):
         return None
-    return np.concatenate([images, model.reconstruct(images)])
+    return np.concatenate([images, model.reconstruct(images, labels)])
 
 
-def latent_map(model, images: np.ndarray) -> np.ndarray | None:
+def latent_map(model, images: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray | None:
     """2-D coordinates of images in the latent space (first two PCA axes of the means)."""
     if not hasattr(model, "encode"):
         return None
-    codes = model.encode(images)
+    codes = model.encode(images, labels)
     codes = codes - codes.mean(axis=0)
     _, _, vt = np.linalg.svd(codes, full_matrices=False)
     return codes @ vt[:2].T

@@ -85,8 +85,9 @@ def reconstruction_grid(run_id: str, stamp: float, dataset: str) -> np.ndarray:
     from genlib.explore import reconstructions
 
     ds = data.load_dataset(dataset)
-    real = ds.images[np.random.default_rng(0).choice(len(ds), 10, replace=False)]
-    return make_grid(reconstructions(run_model(run_id, stamp), real), ncols=10, min_cell=48)
+    pick = np.random.default_rng(0).choice(len(ds), 10, replace=False)
+    labels = ds.labels[pick] if ds.labels is not None else None
+    return make_grid(reconstructions(run_model(run_id, stamp), ds.images[pick], labels), ncols=10, min_cell=48)
 
 
 @st.cache_data(max_entries=8, show_spinner="Mapping the latent space…")
@@ -98,7 +99,7 @@ def latent_map_figure(run_id: str, stamp: float, dataset: str):
 
     ds = data.load_dataset(dataset)
     subset = np.random.default_rng(1).choice(len(ds), min(2000, len(ds)), replace=False)
-    coords = latent_map(run_model(run_id, stamp), ds.images[subset])
+    coords = latent_map(run_model(run_id, stamp), ds.images[subset], ds.labels[subset] if ds.labels is not None else None)
     labels = ds.labels[subset] if ds.labels is not None else np.zeros(len(subset), int)
     names = ds.class_names or ["all"]
     fig = go.Figure()

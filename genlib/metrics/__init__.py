@@ -58,8 +58,11 @@ def evaluate_model(model, ev: Evaluator, n: int = 10_000, seed: int = 12345) -> 
     return ev.score(images, requested_labels=labels)
 
 
-def evaluate_run(run, n: int = 10_000, report=print, force: bool = False, inception: bool = False) -> dict:
-    """Evaluate a run's final model (or last checkpoint); stored as eval.json and reused.
+def evaluate_run(
+    run, n: int = 10_000, report=print, force: bool = False, inception: bool = False, which: str = "best"
+) -> dict:
+    """Evaluate a run's best model (else its last; or the last with ``which="last"``); stored as
+    eval.json (eval-last.json for the last where a best exists) and reused.
 
     Returns ``{"scores", "baseline", "evaluator", "n", "epoch", "seconds", ...}``.
     A stored result is reused when it was computed on the same checkpoint with the
@@ -74,17 +77,18 @@ def evaluate_run(run, n: int = 10_000, report=print, force: bool = False, incept
     from ..explore import load_run_model
 
     cfg = run.read_config()
-    model_path = run.trained_model_path()
+    model_path = run.trained_model_path(which)
     if model_path is None:
         raise GenlibError(f"run {run.id} has no trained model yet (no epoch finished)")
     ev = get_evaluator(cfg["train"]["dataset"], report=report)
     stamp = model_path.stat().st_mtime
-    stored = stored_eval(run)
+    stored = stored_eval(run, which)
     current = stored and (stored.get("model_mtime"), stored.get("n"), stored.get("evaluator")) == (stamp, n, ev.digest)
+    current = current and stored.get("model_file", model_path.name) == model_path.name
     if current and not force and (not inception or "inception_fid" in stored["scores"]):
         return stored
     started = time.time()
-    model = load_run_model(run)
+    model = load_run_model(run, which)
     result = {
         "run_id": run.id,
         "dataset": cfg["train"]["dataset"],
@@ -96,6 +100,7 @@ def evaluate_run(run, n: int = 10_000, report=print, force: bool = False, incept
         "evaluator": ev.digest,
         "evaluator_accuracy": ev.accuracy,
         "model_mtime": stamp,
+        "model_file": model_path.name,
         "computed_at": time.time(),
     }
     if inception:
@@ -105,7 +110,7 @@ def evaluate_run(run, n: int = 10_000, report=print, force: bool = False, incept
         real = ev.dataset.images[ev.reference[:2000]]
         result["scores"]["inception_fid"] = inception_fid(real, model.generate(min(n, 2000), seed=12345))
     result["seconds"] = round(time.time() - started, 2)
-    write_json(run.path / "eval.json", result)
+    write_json(_eval_path(run, which), result)
     return result
 
 
@@ -122,8 +127,12 @@ def nearest_pairs(model, ev: Evaluator, n: int = 1000, k: int = 8, seed: int = 1
     return images[order], ev.dataset.images[idx[order]], dist[order], float(np.median(ev.real_nn))
 
 
-def stored_eval(run) -> dict | None:
-    path = run.path / "eval.json"
+def _eval_path(run, which: str):
+    return run.path / ("eval-last.json" if which == "last" and run.best_path.is_file() else "eval.json")
+
+
+def stored_eval(run, which: str = "best") -> dict | None:
+    path = _eval_path(run, which)
     try:
         return read_json(path) if path.is_file() else None
     except ValueError:

@@ -33,7 +33,7 @@ def list_families() -> list[str]:
     return sorted(_FAMILIES, key=lambda f: list(_ORDER).index(f) if f in _ORDER else len(_ORDER))
 
 
-_ORDER = ("gan", "dcgan", "cgan", "vae")  # display order; unknown families go last
+_ORDER = ("gan", "dcgan", "cgan", "vae", "cvae")  # display order; unknown families go last
 
 
 def get_family(name: str):

@@ -19,6 +19,7 @@ import numpy as np
 from keras import ops
 
 from ..config import param
+from ..data.augment import DIFF_AUGMENT_POLICIES, diff_augment
 from ..errors import ConfigError
 from .base import Batch, GenerativeModel, LogKey, ModelConfig, Phase, input_gradient
 from .blocks import recompute_batchnorm_statistics
@@ -98,6 +99,13 @@ class AdversarialConfig(ModelConfig):
     d_batchnorm: bool = param(False, "BatchNorm in the discriminator (not with wgan-gp or r1).")
     g_dropout: float = param(0.0, "Dropout after each generator layer.", low=0.0, high=0.9)
     d_dropout: float = param(0.0, "Dropout after each discriminator layer.", low=0.0, high=0.9)
+    # Zhao et al. 2020 (arXiv:2006.10738) use color,translation,cutout at 10% of CIFAR-10 and
+    # translation,cutout on small grey images; both sides of D see the same kind of changes.
+    diff_augment: str = param(
+        "off",
+        "DiffAugment: the same random changes to real and generated images before D (helps on small datasets).",
+        choices=DIFF_AUGMENT_POLICIES,
+    )
 
     def validate(self) -> None:
         super().validate()
@@ -185,7 +193,7 @@ class AdversarialModel(GenerativeModel):
     def clip_discriminator(self) -> None:
         """WGAN: after each critic update, clip every weight to [-c, c]."""
         c = get_loss(self.config.loss).weight_clip
-        for v in self.discriminator.trainable_variables:
+        for v in self._in_use[1].trainable_variables:
             v.assign(ops.clip(v, -c, c))
 
     def prepare_sampling(self) -> None:
@@ -211,16 +219,68 @@ class AdversarialModel(GenerativeModel):
         return images
 
     def decode(self, latents, labels=None):
+        if self.half_size:  # a progressive run's first stage: its half-size images, shown at full size
+            small = self.generator_half(self.generator_inputs(latents, labels), training=False)
+            return ops.repeat(ops.repeat(small, 2, axis=1), 2, axis=2)
         return self.sampling_network(self.generator_inputs(latents, labels), training=False)
 
+    # -- progressive training: half-size networks first --------------------------
+    # A family that supports it builds ``generator_half`` / ``discriminator_half`` (sharing every
+    # layer but the image ends with the full-size ones) and the ``half_size_stage`` flag.
+    generator_half = None
+    discriminator_half = None
+
+    @property
+    def half_size(self) -> bool:
+        """True while a progressive run trains its half-size networks (read from the saved flag)."""
+        return self.generator_half is not None and bool(int(ops.convert_to_numpy(self.half_size_stage)))
+
+    @property
+    def trained_side(self) -> int:
+        side = self.config.image_shape[0]
+        return side // 2 if self.half_size else side
+
+    def grow(self, epoch: int, epochs: int) -> bool:
+        """Leave the half-size stage after ``progressive`` of the epochs; never go back to it."""
+        if not self.half_size or epoch <= round(self.config.progressive * epochs):
+            return False
+        self.half_size_stage.assign(0)
+        return True
+
+    def _networks_in_use(self):
+        return (self.generator_half, self.discriminator_half) if self.half_size else (self.generator, self.discriminator)
+
+    def optimizer_variables(self):
+        def union(*nets):
+            seen, out = set(), []
+            for net in nets:
+                for v in net.trainable_variables if net is not None else ():
+                    if id(v) not in seen:
+                        seen.add(id(v))
+                        out.append(v)
+            return out
+
+        return [
+            (self.d_optimizer, union(self.discriminator, self.discriminator_half)),
+            (self.g_optimizer, union(self.generator, self.generator_half)),
+        ]
+
     # -- the step ------------------------------------------------------------
+    def _real(self, batch: Batch):
+        """The batch's real images as D sees them: halved (2x2 means) in a progressive first stage."""
+        x = batch["images"]
+        if self._in_use[0] is self.generator_half:
+            x = ops.average_pool(x, 2, 2, padding="valid")
+        return x
+
     def _fake(self, batch: Batch):
         n = ops.shape(batch["images"])[0]
         z = keras.random.normal((n, self.config.latent_dim), seed=self.seed_generator)
-        return self.generator(self.generator_inputs(z, batch["labels"]), training=True)
+        return self._in_use[0](self.generator_inputs(z, batch["labels"]), training=True)
 
     def _logits(self, images, batch: Batch):
-        return self.discriminator(self.discriminator_inputs(images, batch["labels"]), training=True)
+        images = diff_augment(images, self.config.diff_augment, self.seed_generator, span=2.0)
+        return self._in_use[1](self.discriminator_inputs(images, batch["labels"]), training=True)
 
     def _features(self, images, batch: Batch):
         """D's last hidden layer (the input of its logit), for feature matching."""
@@ -229,6 +289,7 @@ class AdversarialModel(GenerativeModel):
             last = next(layer for layer in self.discriminator.layers if layer.name in ("logit", "logit_sn"))
             net = keras.Model(self.discriminator.inputs, last.input, name="discriminator_features")
             object.__setattr__(self, "_feature_net", net)  # not tracked: its layers are the discriminator's
+        images = diff_augment(images, self.config.diff_augment, self.seed_generator, span=2.0)
         return net(self.discriminator_inputs(images, batch["labels"]), training=True)
 
     def _weight_penalty(self, variables):
@@ -245,7 +306,7 @@ class AdversarialModel(GenerativeModel):
     def discriminator_loss(self, batch: Batch):
         cfg = self.config
         rule = get_loss(cfg.loss)
-        real_images = batch["images"]
+        real_images = self._real(batch)
         fake_images = ops.stop_gradient(self._fake(batch))
         real = self._logits(real_images, batch)
         fake = self._logits(fake_images, batch)
@@ -269,7 +330,7 @@ class AdversarialModel(GenerativeModel):
             r1 = ops.mean(ops.sum(ops.square(grad), axis=tuple(range(1, len(real_images.shape)))))
             loss = loss + 0.5 * cfg.r1 * r1
             logs["r1"] = r1
-        return loss + self._weight_penalty(self.discriminator.trainable_variables), logs
+        return loss + self._weight_penalty(self._in_use[1].trainable_variables), logs
 
     def _gradient_penalty(self, real, fake, batch: Batch):
         """E[(|grad D(x_hat)| - 1)^2] at x_hat = a x + (1 - a) G(z), a ~ U(0, 1) per image."""
@@ -286,19 +347,22 @@ class AdversarialModel(GenerativeModel):
         cfg = self.config
         fake_images = self._fake(batch)
         if cfg.feature_matching:
-            real = ops.mean(self._features(batch["images"], batch), axis=0)
+            real = ops.mean(self._features(self._real(batch), batch), axis=0)
             fake = ops.mean(self._features(fake_images, batch), axis=0)
             loss = ops.sum(ops.square(ops.stop_gradient(real) - fake))
         else:
             loss = get_loss(cfg.loss).g_loss(self._logits(fake_images, batch))
-        return loss + self._weight_penalty(self.generator.trainable_variables), {"g_loss": loss}
+        return loss + self._weight_penalty(self._in_use[0].trainable_variables), {"g_loss": loss}
 
     def phases(self):
+        """The D and G updates of the networks in use now (the trainer compiles the step again when they change)."""
         clip = get_loss(self.config.loss).weight_clip
+        generator, discriminator = self._networks_in_use()
+        object.__setattr__(self, "_in_use", (generator, discriminator))  # read while tracing; not tracked
         return [
             Phase(
                 "discriminator",
-                self.discriminator.trainable_variables,
+                discriminator.trainable_variables,
                 self.d_optimizer,
                 self.discriminator_loss,
                 after=self.clip_discriminator if clip else None,
@@ -306,7 +370,7 @@ class AdversarialModel(GenerativeModel):
             ),
             Phase(
                 "generator",
-                self.generator.trainable_variables,
+                generator.trainable_variables,
                 self.g_optimizer,
                 self.generator_loss,
                 after=self.update_ema if self.ema_generator is not None else None,

@@ -122,8 +122,8 @@ class GenerativeModel(keras.Model):
             shape=(), dtype="int32", initializer="zeros", trainable=False, name="trained_epochs"
         )
         # Optimizers are built now so that loading a checkpoint restores their state.
-        for phase in self.phases():
-            phase.optimizer.build(phase.variables)
+        for optimizer, variables in self.optimizer_variables():
+            optimizer.build(variables)
         self.built = True
 
     # -- to implement ---------------------------------------------------
@@ -142,6 +142,20 @@ class GenerativeModel(keras.Model):
 
     def prepare_sampling(self) -> None:
         """Bring whatever sampling uses up to date; the trainer calls it before each epoch's grid and checkpoint."""
+
+    def optimizer_variables(self) -> list[tuple[keras.optimizers.Optimizer, list]]:
+        """Each optimizer with every variable it will ever update (over all training stages)."""
+        return [(phase.optimizer, phase.variables) for phase in self.phases()]
+
+    def grow(self, epoch: int, epochs: int) -> bool:
+        """Enter the training stage of ``epoch`` (of ``epochs``); True if the networks in use changed,
+        so the trainer compiles the step again. Single-stage families never change."""
+        return False
+
+    @property
+    def trained_side(self) -> int:
+        """The image side the networks are trained at now (below the data's in a progressive first stage)."""
+        return self.config.image_shape[0]
 
     @classmethod
     def log_keys(cls, config: ModelConfig) -> dict[str, LogKey]:
@@ -218,9 +232,9 @@ class GenerativeModel(keras.Model):
             out.append(self.to_uint8(self.decode(z[i : i + 512], chunk_labels)))
         return np.concatenate(out) if out else np.zeros((0, *self.config.image_shape), np.uint8)
 
-    def sample_grid(self, seed: int) -> tuple[np.ndarray, int]:
-        """Images for the per-epoch grid (fixed latents from ``seed``) and the column count."""
-        return self.generate(64, seed), 8
+    def sample_grid(self, seed: int, n: int = 64) -> tuple[np.ndarray, int]:
+        """``n`` (a square) images for the per-epoch grid, from fixed latents from ``seed``, and the column count."""
+        return self.generate(n, seed), int(round(n**0.5))
 
     def describe(self) -> dict:
         """Per network: layers with output shapes and parameter counts; and the total."""

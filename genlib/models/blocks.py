@@ -104,9 +104,9 @@ def conv_down(
     return layers.Flatten()(x)
 
 
-def logit(x, spectral_norm: bool = False):
+def logit(spectral_norm: bool = False):
     """The discriminator's last layer: one unbounded score per image."""
-    return weighted(layers.Dense(1, name="logit"), spectral_norm)(x)
+    return weighted(layers.Dense(1, name="logit"), spectral_norm)
 
 
 def network_table(model: keras.Model) -> dict:

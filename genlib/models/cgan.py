@@ -17,7 +17,8 @@ from ..config import param
 from ..errors import ConfigError
 from . import register
 from .adversarial import LOSS_PRESET_NOTES, LOSS_PRESETS, AdversarialConfig, AdversarialModel
-from .blocks import conv_down, conv_up, logit, upsample_plan
+from .blocks import logit
+from .convnets import arch_param, attention_param, build_discriminator, build_generator, check_convnet
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,12 @@ class CGANConfig(AdversarialConfig):
     embed_dim: int = param(50, "Size of the learned class embedding fed to the generator.", low=2, high=256)
     # DCGAN's generator normalises every block but the last (Radford et al. 2015).
     g_batchnorm: bool = param(True, "BatchNorm after each generator block.")
+    arch: str = arch_param()
+    attention: int = attention_param()
 
     def validate(self) -> None:
         super().validate()
+        check_convnet(self)
         if self.num_classes < 2:
             raise ConfigError("cgan needs a labelled dataset with at least 2 classes (num_classes >= 2)")
 
@@ -42,8 +46,13 @@ class CGAN(AdversarialModel):
     title = "Conditional GAN"
     description = "DCGAN that is told which class to draw: pick the class you want."
     config_class = CGANConfig
-    presets = {"default": {}, "fast": {"filters": 32}, **LOSS_PRESETS}
-    preset_notes = {"default": "64 filters", "fast": "32 filters, about 4x faster on a CPU", **LOSS_PRESET_NOTES}
+    presets = {"default": {}, "fast": {"filters": 32}, "resnet": {"arch": "resnet", "filters": 32}, **LOSS_PRESETS}
+    preset_notes = {
+        "default": "64 filters",
+        "fast": "32 filters, about 4x faster on a CPU",
+        "resnet": "residual blocks, 32 filters",
+        **LOSS_PRESET_NOTES,
+    }
     conditional = True
 
     def build_networks(self) -> None:
@@ -53,15 +62,15 @@ class CGAN(AdversarialModel):
         label = keras.Input((), dtype="int32", name="label")
         embedded = layers.Embedding(c.num_classes, c.embed_dim, name="class_embedding")(label)
         x = layers.Concatenate()([z, embedded])
-        out = conv_up(x, c.image_shape, c.filters, "tanh", batchnorm=c.g_batchnorm, dropout=c.g_dropout)
+        out, _ = build_generator(x, c, c.image_shape, c.filters, "tanh")
         self.generator = keras.Model([z, label], out, name="generator")
 
         image = keras.Input(c.image_shape, name="image")
         d_label = keras.Input((), dtype="int32", name="label")
         plane = layers.Embedding(c.num_classes, h * w, name="class_plane")(d_label)
         x = layers.Concatenate()([image, layers.Reshape((h, w, 1))(plane)])
-        x = conv_down(x, c.filters, upsample_plan(h, w)[2], 0.2, c.d_dropout, c.d_batchnorm, c.spectral_norm)
-        self.discriminator = keras.Model([image, d_label], logit(x, c.spectral_norm), name="discriminator")
+        features, _ = build_discriminator(x, c, c.image_shape, c.filters)
+        self.discriminator = keras.Model([image, d_label], logit(c.spectral_norm)(features), name="discriminator")
         self.make_optimizers()
 
     def generator_inputs(self, z, labels):
@@ -70,10 +79,10 @@ class CGAN(AdversarialModel):
     def discriminator_inputs(self, images, labels):
         return [images, labels]
 
-    def sample_grid(self, seed: int):
-        """One row per class (up to 16 classes), eight samples each."""
+    def sample_grid(self, seed: int, n: int = 64):
+        """One row per class (up to 16 classes), eight samples each; a small grid cycles through the classes."""
         k = self.config.num_classes
-        if k > 16:
-            return super().sample_grid(seed)
+        if k > 16 or n < 64:
+            return super().sample_grid(seed, n)
         labels = np.repeat(np.arange(k), 8)
         return self.generate(seed=seed, labels=labels), 8

@@ -78,5 +78,5 @@ class GAN(AdversarialModel):
         self.generator = keras.Model(z, dense_to_image(x, c.image_shape, c.output_activation), name="generator")
         image = keras.Input(c.image_shape, name="image")
         x = mlp(layers.Flatten()(image), c.d_hidden, c.slope, c.d_batchnorm, c.d_dropout, c.spectral_norm)
-        self.discriminator = keras.Model(image, logit(x, c.spectral_norm), name="discriminator")
+        self.discriminator = keras.Model(image, logit(c.spectral_norm)(x), name="discriminator")
         self.make_optimizers()

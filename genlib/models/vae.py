@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import keras
+import numpy as np
 from keras import layers, ops
 
 from ..config import param
@@ -70,20 +71,30 @@ class VAE(GenerativeModel):
     def decode(self, latents, labels=None):
         return self.decoder(latents, training=False)
 
-    def encode(self, images):
-        """Latent means for uint8 images (the 2-D latent map uses these)."""
-        mean, _ = self.encoder(self.to_model_range(images), training=False)
+    # The conditional VAE gives both networks the class too.
+    def _encoder_inputs(self, images, labels):
+        return images
+
+    def _decoder_inputs(self, latents, labels):
+        return latents
+
+    def encode(self, images, labels=None):
+        """Latent means for uint8 images (the 2-D latent map uses these); ``labels`` for conditional models."""
+        labels = None if labels is None else np.asarray(labels, np.int32)
+        mean, _ = self.encoder(self._encoder_inputs(self.to_model_range(images), labels), training=False)
         return ops.convert_to_numpy(mean)
 
-    def reconstruct(self, images):
-        """uint8 reconstructions of uint8 images through the latent means."""
-        return self.to_uint8(self.decode(self.encode(images)))
+    def reconstruct(self, images, labels=None):
+        """uint8 reconstructions of uint8 images through the latent means (given their classes if conditional)."""
+        return self.to_uint8(self.decode(self.encode(images, labels), labels))
 
     def vae_loss(self, batch: Batch):
-        x = batch["images"]
-        mean, log_var = self.encoder(x, training=True)
+        return self._elbo(batch["images"], None)
+
+    def _elbo(self, x, labels):
+        mean, log_var = self.encoder(self._encoder_inputs(x, labels), training=True)
         eps = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
-        x_hat = self.decoder(mean + ops.exp(0.5 * log_var) * eps, training=True)
+        x_hat = self.decoder(self._decoder_inputs(mean + ops.exp(0.5 * log_var) * eps, labels), training=True)
         x_hat = ops.clip(x_hat, 1e-7, 1.0 - 1e-7)
         bce = -(x * ops.log(x_hat) + (1.0 - x) * ops.log(1.0 - x_hat))
         reconstruction = ops.mean(ops.sum(ops.reshape(bce, (ops.shape(x)[0], -1)), axis=1))

@@ -42,8 +42,11 @@ class JobManager:
         self.ensure_worker()
         return run
 
-    def resume(self, run_id: str, user: User = LOCAL) -> Run:
-        """Queue a stopped, interrupted or failed run again; it continues from its last checkpoint."""
+    def resume(self, run_id: str, user: User = LOCAL, epochs: int | None = None) -> Run:
+        """Queue a stopped, interrupted or failed run again; it continues from its last checkpoint.
+
+        ``epochs`` changes how far it trains: above the epochs done, it also extends a completed run.
+        """
         run = self.store.get(run_id)
         user.require_manage(run.owner, "resume")
         if run.trainer_alive():
@@ -51,12 +54,15 @@ class JobManager:
         state = run.status().get("state")
         if state in ACTIVE:
             raise RunError(f"run {run_id} is already {state}")
-        if state == "completed":
-            raise RunError(f"run {run_id} has completed all its epochs")
+        planned = run.read_config()["train"]["epochs"]
+        if state == "completed" and (epochs is None or epochs <= int(run.raw_status().get("epoch") or 0)):
+            raise RunError(f"run {run_id} has completed its epochs; give a higher epoch count to train it further")
         dataset = run.read_config()["train"]["dataset"]
         if dataset not in {d.name for d in list_datasets()}:
             raise RunError(f"run {run_id} trained on dataset {dataset!r}, which was deleted; import it again to resume")
         self._check_quota(user)
+        if epochs is not None and epochs != planned:
+            run.extend(epochs)
         run.update_status(state="queued", pid=None, queued_at=time.time(), dispatched_at=None, error=None, phase=None)
         self.ensure_worker()
         return run

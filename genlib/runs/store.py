@@ -6,7 +6,9 @@ runs/<run_id>/
   metrics.jsonl        append-only, one JSON object per logged step or epoch
   samples/epoch_0001.png  fixed-latent grids, thinned for long runs (training.trainer.keep_sample)
   samples/latest.png     the newest grid, whatever its epoch
+  samples/step_0000120.png  grids every N steps, when the run asks for them (train.sample_every)
   checkpoints/last.keras
+  checkpoints/best.keras   the model at its lowest in-training FID, when metrics are on
   model/model.keras, model/generator.keras
   log.txt
   lock                 held (flock) by the one process training the run, for its lifetime
@@ -33,6 +35,7 @@ from ..access import LOCAL, User
 from ..errors import RunError
 from ..io import read_json, read_jsonl, write_json
 
+MODEL_CHOICES = ("best", "last")  # which of a run's models pages and commands use
 STATES = ("queued", "running", "completed", "failed", "stopped", "interrupted")
 ACTIVE = ("queued", "running")
 # A run handed to a process that has not taken its lock after this long is counted as dead.
@@ -67,16 +70,40 @@ class Run:
     samples_dir = property(lambda self: self.path / "samples")
     latest_sample_path = property(lambda self: self.path / "samples" / "latest.png")
     checkpoint_path = property(lambda self: self.path / "checkpoints" / "last.keras")
+    best_path = property(lambda self: self.path / "checkpoints" / "best.keras")
     model_dir = property(lambda self: self.path / "model")
     log_path = property(lambda self: self.path / "log.txt")
     lock_path = property(lambda self: self.path / "lock")
 
-    def trained_model_path(self) -> Path | None:
-        """The final model if the run finished, else its last checkpoint; None before epoch 1."""
-        for path in (self.model_dir / "model.keras", self.checkpoint_path):
+    def trained_model_path(self, which: str = "best") -> Path | None:
+        """The model to sample and evaluate: ``best`` (the lowest in-training FID, where the run kept
+        one, else the last) or ``last`` (the newest checkpoint, else the final model); None before epoch 1."""
+        if which not in MODEL_CHOICES:
+            raise RunError(f"which must be one of {', '.join(MODEL_CHOICES)}, got {which!r}")
+        paths = (self.best_path,) if which == "best" else ()
+        for path in (*paths, self.checkpoint_path, self.model_dir / "model.keras"):
             if path.is_file():
                 return path
         return None
+
+    def best(self, status: dict | None = None) -> dict | None:
+        """{"epoch", "fid"} of the kept best model, or None when the run has none."""
+        status = self.raw_status() if status is None else status
+        best = status.get("best")
+        return best if best and self.best_path.is_file() else None
+
+    def extend(self, epochs: int) -> None:
+        """Raise the run's epoch count so that a resume trains on to ``epochs``; RunError if not above
+        the epochs already trained. Nothing else in the config changes."""
+        from ..training.config import TrainConfig
+
+        cfg = self.read_config()
+        done = int(self.raw_status().get("epoch") or 0)
+        if epochs <= done:
+            raise RunError(f"run {self.id} has trained {done} epochs; a resume needs more than that, got {epochs}")
+        train = TrainConfig.from_dict(cfg["train"]).replace(epochs=epochs)
+        write_json(self.config_path, {**cfg, "train": train.to_dict()})
+        self.update_status(epochs=epochs, evals_since_best=0)  # early stopping's patience starts again
 
     def exists(self) -> bool:
         return self.config_path.is_file()
@@ -172,6 +199,15 @@ class Run:
 
     def sample_path(self, epoch: int) -> Path:
         return self.samples_dir / f"epoch_{epoch:04d}.png"
+
+    def step_sample_paths(self) -> list[Path]:
+        """The grids saved every ``sample_every`` steps, in step order."""
+        if not self.samples_dir.is_dir():
+            return []
+        return sorted((p for p in self.samples_dir.glob("step_*.png") if p.stem[5:].isdigit()), key=lambda p: int(p.stem[5:]))
+
+    def step_sample_path(self, step: int) -> Path:
+        return self.samples_dir / f"step_{step:07d}.png"
 
     def log_tail(self, lines: int = 40) -> str:
         """The last ``lines`` lines of log.txt, read from its end (a long run's log is megabytes)."""

@@ -33,8 +33,45 @@ class TrainConfig(BaseConfig):
         True, "Compile the training step with XLA (on a CPU only for runs long enough to repay its compile time)."
     )
 
+    # Early stopping watches the FID of the in-training evaluations; the best model is kept either way.
+    early_stopping: int = param(
+        0,
+        "Stop when FID has not improved for this many evaluations in a row (0 = train all epochs).",
+        low=0,
+        high=1000,
+    )
+    # Tutorial 001 saves a grid every SAMPLE_INTERVAL steps; 0 keeps one grid per epoch.
+    sample_every: int = param(
+        0, "Also save a sample grid every N steps (0 = once per epoch only).", low=0, high=1_000_000
+    )
+    grid_size: int = param(64, "Images in each sample grid: 64 (8x8) or 16 (4x4).", choices=(16, 64))
+    # Augmentation of the real images (genlib/data/augment.py); all off reproduces the data as it is.
+    augment_flip: bool = param(False, "Mirror real images left-right at random (not for digits or text).")
+    augment_rotate: float = param(0.0, "Rotate real images by up to this many degrees either way.", low=0.0, high=180.0)
+    augment_scale: float = param(0.0, "Zoom real images in or out by up to this share (0.1 = ±10%).", low=0.0, high=0.5)
+    augment_translate: float = param(
+        0.0, "Shift real images by up to this share of their side either way.", low=0.0, high=0.5
+    )
+    augment_brightness: float = param(
+        0.0, "Brighten or darken real images by up to this share of the pixel range.", low=0.0, high=0.5
+    )
+    augment_contrast: float = param(0.0, "Raise or lower real images' contrast by up to this share.", low=0.0, high=0.9)
+    warm_start: str = param("", "Start from the weights of this run's trained model (a run id; empty = random).")
+    warm_start_parts: str = param(
+        "all",
+        "Which networks to copy from the warm-start run: all, generator or discriminator (GANs only).",
+        choices=("all", "generator", "discriminator"),
+    )
+
     def validate(self) -> None:
         from ..paths import is_valid_id
 
         if not is_valid_id(self.dataset):
             raise ConfigError(f"dataset must be a dataset name, got {self.dataset!r}")
+        if self.warm_start and not is_valid_id(self.warm_start):
+            raise ConfigError(f"warm_start must be a run id, got {self.warm_start!r}", field="warm_start")
+        if self.early_stopping and not self.eval_every:
+            raise ConfigError(
+                "early_stopping watches the in-training FID: set eval_every above 0 to use it",
+                field="early_stopping",
+            )

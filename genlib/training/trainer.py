@@ -24,11 +24,13 @@ import numpy as np
 from .. import __version__
 from ..access import Limits
 from ..data import load_dataset
+from ..data.augment import Augment
 from ..errors import GenlibError
 from ..images import make_grid, save_png
 from ..io import append_jsonl, atomic_path, folder_bytes
 from ..runs.store import Run
 from .config import TrainConfig
+from .warm import warm_start
 
 _LATER = object()  # the evaluator, before its first use
 
@@ -70,9 +72,15 @@ def build_config(train: TrainConfig, model_config) -> dict:
     import keras
     import tensorflow as tf
 
+    model_config = fit_to_dataset(train, model_config)
+    if train.warm_start:
+        from ..runs.store import RunStore
+        from .warm import check_warm_start
+
+        check_warm_start(train, model_config, RunStore().root)
     return {
         "train": train.to_dict(),
-        "model": fit_to_dataset(train, model_config).to_dict(),
+        "model": model_config.to_dict(),
         "versions": {
             "genlib": __version__,
             "keras": keras.__version__,
@@ -123,6 +131,7 @@ class Trainer:
                 finished_at=None,
                 error=None,
                 eta_s=None,
+                stopped_early=None,
                 phase="loading the data and building the model",
             )
             self._clean_leftovers()
@@ -147,12 +156,20 @@ class Trainer:
             if outcome == "stopped":
                 return "stopped"
             self._end_epoch(job.model, epoch, record)
-            self._maybe_evaluate(job, epoch, out_of_time=outcome == "out of time")
+            no_better = self._maybe_evaluate(job, epoch, out_of_time=outcome == "out of time")
             losses = {k: v for k, v in record.items() if k in job.keys and k != "lr"}
             timer = job.timer
             self.run.update_status(epoch=epoch, step=0, images_per_s=timer.rate(), eta_s=timer.eta(), losses=losses)
             if outcome == "out of time":
                 self.run.update_status(stopped_early=f"time budget of {job.tc.time_budget_s:g} s reached")
+                break
+            if no_better:
+                best = self.run.raw_status()["best"]
+                self._log(f"early stopping at epoch {epoch}: no better FID for {no_better} evaluations")
+                self.run.update_status(
+                    stopped_early=f"FID did not improve for {no_better} evaluations; "
+                    f"the best model (FID {best['fid']:.2f}, epoch {best['epoch']}) is kept as checkpoints/best.keras"
+                )
                 break
             if epoch % QUOTA_CHECK_EVERY == 0 and folder_bytes(self.run.path) > self.quota_bytes:
                 self._log(f"disk quota of {self.quota_bytes >> 20} MB reached at epoch {epoch}; stopping")
@@ -181,7 +198,11 @@ class Trainer:
             self._log(f"resumed from checkpoint at epoch {int(model.trained_epochs.numpy())}")
         if model is None:
             model = create_model(tc.family, model_cfg)
+            if tc.warm_start:
+                copied = warm_start(model, tc.warm_start, tc.warm_start_parts, self.run.path.parent)
+                self._log(f"warm start: {', '.join(copied)} copied from run {tc.warm_start}")
         first_epoch = int(model.trained_epochs.numpy()) + 1
+        model.grow(first_epoch, tc.epochs)  # a run resumed past its half-size stage starts at full size
 
         images = be.to_device(model.to_model_range(ds.images))
         labels = be.to_device(ds.labels if ds.labels is not None else np.zeros(len(ds), np.int32), "int32")
@@ -205,12 +226,23 @@ class Trainer:
             f"training {tc.family} on {tc.dataset} ({len(ds)} images {ds.image_shape}), "
             f"batch {batch}, {steps} steps/epoch, epochs {first_epoch}..{tc.epochs}"
         )
-        self.run.update_status(phase="compiling the training step")
+        self.run.update_status(phase="compiling the training step", trained_side=model.trained_side)
+        augment = Augment.from_train(tc)
+        if augment.active:
+            self._log(f"augmenting real images: {augment.describe()}")
+        low = -1.0 if model.output_activation == "tanh" else 0.0
+
+        def compile_step():
+            if not augment.active:
+                return be.compile_step(model, xla)
+            return be.compile_step(model, xla, lambda x: augment(x, model.seed_generator, low, 1.0))
+
         return _Job(
             tc=tc,
             ds=ds,
             model=model,
-            step_fn=be.compile_step(model, xla),
+            compile_step=compile_step,
+            step_fn=compile_step(),
             images=images,
             labels=labels,
             batch=batch,
@@ -227,6 +259,12 @@ class Trainer:
         points only: the process's first step, every ``log_every`` steps and the epoch's last.
         """
         tc, timer = job.tc, job.timer
+        if job.model.grow(epoch, tc.epochs):
+            side = job.model.trained_side
+            self._log(f"progressive training: growing to {side}x{side} at epoch {epoch}")
+            self.run.update_status(phase=f"compiling the {side}x{side} step", trained_side=side, grown_at=epoch)
+            job.step_fn = job.compile_step()
+            job.recompiled = True
         self._reseed(job.model, epoch)
         learning_rate = job.model.set_training_progress((epoch - 1) / tc.epochs)  # the schedule, if any
         order = np.random.default_rng([tc.seed, epoch]).permutation(len(job.ds)).astype(np.int32)
@@ -245,11 +283,14 @@ class Trainer:
             epoch_means.add(logs)
             window.add(logs)
             done = s + 1
+            if tc.sample_every and ((epoch - 1) * job.steps + done) % tc.sample_every == 0:
+                self._step_grid(job, (epoch - 1) * job.steps + done)
             first = timer.t0 is None  # the process's first step: logged at once, so the curve starts now
             if first or done % tc.log_every == 0 or done == job.steps:
                 values = window.read()  # waits for this step
                 self._check_finite(values, epoch, done)
-                if first:
+                if first or job.recompiled:
+                    job.recompiled = False
                     self.run.update_status(phase=None)  # compiled and run
                 timer.add(job.batch * values.pop("_steps"))
                 self._log_step(job, epoch, done, values)
@@ -283,20 +324,40 @@ class Trainer:
         info = {"steps_per_epoch": job.steps, "epochs": job.tc.epochs, "epoch_step": epoch_step}
         self.report({**record, **info, "eta_s": job.timer.eta()})
 
-    def _maybe_evaluate(self, job: _Job, epoch: int, out_of_time: bool) -> None:
-        """Quality metrics every ``eval_every`` epochs and at the end; the evaluator is made at first use."""
+    def _maybe_evaluate(self, job: _Job, epoch: int, out_of_time: bool) -> int:
+        """Quality metrics every ``eval_every`` epochs and at the end; the evaluator is made at first use.
+
+        A new lowest FID saves the model as ``checkpoints/best.keras``. Returns the number of
+        evaluations since the best when that reaches ``early_stopping`` (time to stop), else 0.
+        """
         tc = job.tc
         if not tc.eval_every or not (out_of_time or epoch == tc.epochs or epoch % tc.eval_every == 0):
-            return
+            return 0
         with job.timer.paused():
             if job.evaluator is _LATER:
                 job.evaluator = self._evaluator(job.ds)
             try:
                 if job.evaluator:
-                    self._evaluate(job.model, job.evaluator, epoch)
+                    fid = self._evaluate(job.model, job.evaluator, epoch)
+                    return self._keep_best(job.model, epoch, fid)
             except Exception as exc:  # keep training; say why the curve stops
                 self._log(f"quality metrics off after epoch {epoch}: {type(exc).__name__}: {exc}")
                 job.evaluator = None
+        return 0
+
+    def _keep_best(self, model, epoch: int, fid: float) -> int:
+        """Save the model as best.keras if ``fid`` is the lowest yet; the early-stopping count, or 0."""
+        status = self.run.raw_status()
+        best = status.get("best")
+        if best is None or fid < best["fid"] or not self.run.best_path.is_file():
+            with atomic_path(self.run.best_path) as tmp:
+                model.save(tmp)
+            self.run.update_status(best={"epoch": epoch, "fid": fid}, evals_since_best=0)
+            return 0
+        since = int(status.get("evals_since_best") or 0) + 1
+        self.run.update_status(evals_since_best=since)
+        patience = self.train_cfg.early_stopping
+        return since if patience and since >= patience else 0
 
     # -- pieces ----------------------------------------------------------
     def _reseed(self, model, epoch: int) -> None:
@@ -343,6 +404,7 @@ class Trainer:
             f"IS {scores['inception_score']:.2f}  precision {scores['precision']:.2f}  recall {scores['recall']:.2f}  "
             f"coverage {scores['coverage']:.0%}"
         )
+        return scores["fid"]
 
     def _clean_leftovers(self) -> None:
         """Temporary files of a process killed mid-write (atomic writes leave ``.name.*`` behind)."""
@@ -350,10 +412,18 @@ class Trainer:
             for leftover in folder.glob(".*") if folder.is_dir() else ():
                 leftover.unlink(missing_ok=True)
 
-    def _end_epoch(self, model, epoch: int, record: dict) -> None:
+    def _grid(self, model):
         model.prepare_sampling()
-        images, ncols = model.sample_grid(self.train_cfg.seed)
-        grid = make_grid(images, ncols)
+        images, ncols = model.sample_grid(self.train_cfg.seed, self.train_cfg.grid_size)
+        return make_grid(images, ncols)
+
+    def _step_grid(self, job: _Job, step: int) -> None:
+        """The fixed-latent grid at ``step`` (``sample_every``), thinned like the epoch grids."""
+        if keep_sample(step // job.tc.sample_every):
+            save_png(self._grid(job.model), self.run.step_sample_path(step))
+
+    def _end_epoch(self, model, epoch: int, record: dict) -> None:
+        grid = self._grid(model)
         save_png(grid, self.run.latest_sample_path)
         if keep_sample(epoch) or epoch == self.train_cfg.epochs:
             save_png(grid, self.run.sample_path(epoch))
@@ -386,6 +456,7 @@ class _Job:
     tc: TrainConfig
     ds: object
     model: object
+    compile_step: Callable  # a new compiled step for the networks in use (after a progressive stage change)
     step_fn: Callable
     images: object
     labels: object
@@ -395,6 +466,7 @@ class _Job:
     keys: dict
     timer: _Throughput
     evaluator: object = _LATER  # prepared at the first evaluation, so the first curves come without waiting
+    recompiled: bool = False  # the step was compiled again at this epoch's start; its first call compiles
 
 
 class _Means:
