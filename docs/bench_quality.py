@@ -64,6 +64,32 @@ SETTINGS = {
         "set": ["loss=wgan-gp", "learning_rate=0.0001", "beta_1=0.0", "beta_2=0.9", "n_critic=5"],
     },
     "vae": {"family": "vae", "preset": "conv", "batch_size": 64, "set": []},
+    # Issue 13's architectures and augmentation, each on top of dcgan-ls (no weight average, which
+    # progressive training does not combine with).
+    "dcgan-da": {
+        "family": "dcgan",
+        "preset": "fast",
+        "batch_size": 64,
+        "set": ["label_smoothing=0.1", "learning_rate=0.0004", "diff_augment=translation,cutout"],
+    },
+    "dcgan-resnet": {
+        "family": "dcgan",
+        "preset": "fast",
+        "batch_size": 64,
+        "set": ["label_smoothing=0.1", "learning_rate=0.0004", "arch=resnet"],
+    },
+    "dcgan-progressive": {
+        "family": "dcgan",
+        "preset": "fast",
+        "batch_size": 64,
+        "set": ["label_smoothing=0.1", "learning_rate=0.0004", "progressive=0.5"],
+    },
+    "dcgan-da-ema": {
+        "family": "dcgan",
+        "preset": "fast",
+        "batch_size": 64,
+        "set": ["label_smoothing=0.1", "learning_rate=0.0004", "diff_augment=translation,cutout", "ema=0.999"],
+    },
 }
 COLUMNS = ["fid", "inception_score", "precision", "recall", "coverage", "balance", "nn_ratio"]
 

@@ -240,9 +240,9 @@ class AdversarialModel(GenerativeModel):
         side = self.config.image_shape[0]
         return side // 2 if self.half_size else side
 
-    def grow(self, epoch: int, epochs: int) -> bool:
-        """Leave the half-size stage after ``progressive`` of the epochs; never go back to it."""
-        if not self.half_size or epoch <= round(self.config.progressive * epochs):
+    def grow(self, progress: float) -> bool:
+        """Leave the half-size stage once ``progressive`` of the training is done; never go back to it."""
+        if not self.half_size or progress < self.config.progressive:
             return False
         self.half_size_stage.assign(0)
         return True

@@ -147,9 +147,10 @@ class GenerativeModel(keras.Model):
         """Each optimizer with every variable it will ever update (over all training stages)."""
         return [(phase.optimizer, phase.variables) for phase in self.phases()]
 
-    def grow(self, epoch: int, epochs: int) -> bool:
-        """Enter the training stage of ``epoch`` (of ``epochs``); True if the networks in use changed,
-        so the trainer compiles the step again. Single-stage families never change."""
+    def grow(self, progress: float) -> bool:
+        """Enter the training stage for ``progress`` (the share of training done, by epochs or by the
+        time budget); True if the networks in use changed, so the trainer compiles the step again.
+        Single-stage families never change."""
         return False
 
     @property

@@ -30,7 +30,7 @@ class DCGANConfig(AdversarialConfig):
     # half-size stage is the tutorial's "low resolution first, then higher".
     progressive: float = param(
         0.0,
-        "Train at half the image size for this share of the epochs, then at full size (0 = off).",
+        "Train at half the image size for this share of the epochs (or of the time budget), then at full size.",
         low=0.0,
         high=0.9,
     )

@@ -202,7 +202,7 @@ class Trainer:
                 copied = warm_start(model, tc.warm_start, tc.warm_start_parts, self.run.path.parent)
                 self._log(f"warm start: {', '.join(copied)} copied from run {tc.warm_start}")
         first_epoch = int(model.trained_epochs.numpy()) + 1
-        model.grow(first_epoch, tc.epochs)  # a run resumed past its half-size stage starts at full size
+        model.grow((first_epoch - 1) / tc.epochs)  # a run resumed past its half-size stage starts at full size
 
         images = be.to_device(model.to_model_range(ds.images))
         labels = be.to_device(ds.labels if ds.labels is not None else np.zeros(len(ds), np.int32), "int32")
@@ -259,7 +259,9 @@ class Trainer:
         points only: the process's first step, every ``log_every`` steps and the epoch's last.
         """
         tc, timer = job.tc, job.timer
-        if job.model.grow(epoch, tc.epochs):
+        # the share done: of the epochs, or of the time budget if that ends the run sooner
+        progress = max((epoch - 1) / tc.epochs, timer.elapsed() / tc.time_budget_s if tc.time_budget_s else 0.0)
+        if job.model.grow(progress):
             side = job.model.trained_side
             self._log(f"progressive training: growing to {side}x{side} at epoch {epoch}")
             self.run.update_status(phase=f"compiling the {side}x{side} step", trained_side=side, grown_at=epoch)
