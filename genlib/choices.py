@@ -29,6 +29,17 @@ from .errors import ConfigError
 DATA_FIELDS = ("image_shape", "num_classes")
 # TrainConfig fields a person sets on the Train page (the rest are set by the app or CLI).
 TRAIN_FIELDS = ("epochs", "batch_size", "seed", "eval_every", "time_budget_s")
+# Further TrainConfig fields a person sets: the Train page's options, the Data page's augmentation.
+TRAIN_OPTION_FIELDS = ("early_stopping", "sample_every", "grid_size", "warm_start", "warm_start_parts")
+AUGMENT_FIELDS = (
+    "augment_flip",
+    "augment_rotate",
+    "augment_scale",
+    "augment_translate",
+    "augment_brightness",
+    "augment_contrast",
+)
+SETTABLE_TRAIN_FIELDS = TRAIN_FIELDS + TRAIN_OPTION_FIELDS + AUGMENT_FIELDS
 _TOP = ("dataset", "family", "preset")
 
 
@@ -68,7 +79,7 @@ class Choices:
     def train_values(self) -> dict[str, Any]:
         from .training.config import TrainConfig
 
-        defaults = {f.name: f.default for f in dataclasses.fields(TrainConfig) if f.name in TRAIN_FIELDS}
+        defaults = {f.name: f.default for f in dataclasses.fields(TrainConfig) if f.name in SETTABLE_TRAIN_FIELDS}
         return {**defaults, **self.train}
 
     # -- changes -------------------------------------------------------------
@@ -83,7 +94,7 @@ class Choices:
         start = base.preset_values()
         model = {k: v for k, v in self.model.items() if k in fields and v != start.get(k)}
         train_defaults = base.train_values()
-        train = {k: v for k, v in self.train.items() if k in TRAIN_FIELDS and v != train_defaults[k]}
+        train = {k: v for k, v in self.train.items() if k in SETTABLE_TRAIN_FIELDS and v != train_defaults[k]}
         return Choices(self.dataset, family, preset, model, train)
 
     def with_family(self, family: str) -> Choices:
@@ -151,10 +162,10 @@ class Choices:
             if name in DATA_FIELDS:
                 problems.append(f"ignored {name} from the link: it is set from the dataset")
                 continue
-            if name not in TRAIN_FIELDS and name not in known:
+            if name not in SETTABLE_TRAIN_FIELDS and name not in known:
                 problems.append(f"ignored {name}={text!r} from the link: {family} has no setting called {name!r}")
                 continue
-            target, parser = (train, TrainConfig) if name in TRAIN_FIELDS else (model, config_class)
+            target, parser = (train, TrainConfig) if name in SETTABLE_TRAIN_FIELDS else (model, config_class)
             try:
                 target[name] = parser.parse_value(name, str(text))
             except ConfigError as exc:

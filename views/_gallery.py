@@ -99,7 +99,9 @@ def latent_map_figure(run_id: str, stamp: float, dataset: str):
 
     ds = data.load_dataset(dataset)
     subset = np.random.default_rng(1).choice(len(ds), min(2000, len(ds)), replace=False)
-    coords = latent_map(run_model(run_id, stamp), ds.images[subset], ds.labels[subset] if ds.labels is not None else None)
+    coords = latent_map(
+        run_model(run_id, stamp), ds.images[subset], ds.labels[subset] if ds.labels is not None else None
+    )
     labels = ds.labels[subset] if ds.labels is not None else np.zeros(len(subset), int)
     names = ds.class_names or ["all"]
     fig = go.Figure()

@@ -76,6 +76,27 @@ def _dataset_stats(name: str, stamp: int):
     return data.compute_stats(data.load_dataset(name))
 
 
+def augmentation_preview(name: str, augment: tuple, rows: int = 3) -> np.ndarray:
+    """Eight real images on top, then ``rows`` random augmentations of the same eight below."""
+    return _augmentation_preview(name, data.dataset_stamp(name), augment, rows)
+
+
+@st.cache_data(max_entries=16, show_spinner="Augmenting sample images…")
+def _augmentation_preview(name: str, stamp: int, augment: tuple, rows: int) -> np.ndarray:
+    import keras
+
+    from genlib.data.augment import Augment
+
+    ds = data.load_dataset(name)
+    real = ds.images[np.random.default_rng(0).choice(len(ds), 8, replace=False)]
+    x = real.astype("float32") / 127.5 - 1.0
+    aug = Augment(*augment)
+    seed = keras.random.SeedGenerator(0)
+    drawn = [np.asarray(aug(x, seed)) for _ in range(rows)]
+    out = np.concatenate([real, *[np.round((d + 1.0) * 127.5).clip(0, 255).astype(np.uint8) for d in drawn]])
+    return make_grid(out, ncols=8, min_cell=48)
+
+
 @st.cache_data(max_entries=16)
 def _dataset_grid(name: str, stamp: int, n: int, seed: int) -> np.ndarray:
     ds = data.load_dataset(name)

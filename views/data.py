@@ -8,7 +8,17 @@ from genlib.errors import DatasetOffline, GenlibError
 from genlib.images import make_grid
 from views._auth import current_user
 from views._state import choices, flash, guard, seed_widget, set_choices
-from views._ui import charts_after_paint, dataset_grid, dataset_stats, job_manager, plotly_chart, show_grid, task_queue
+from views._ui import (
+    augmentation_preview,
+    charts_after_paint,
+    dataset_grid,
+    dataset_stats,
+    field_help,
+    job_manager,
+    plotly_chart,
+    show_grid,
+    task_queue,
+)
 
 st.title("Data")
 st.caption(
@@ -150,6 +160,69 @@ for col, (label, value) in zip(cols, stats.summary().items(), strict=True):
 
 st.subheader("Samples")
 show_grid(dataset_grid(name), caption="64 random images")
+
+
+def set_augment(field: str) -> None:
+    set_choices(choices().with_train_field(field, st.session_state[f"aug_{field}"]))
+
+
+# (field, label, slider maximum, step, how the value reads)
+AUGMENT_SLIDERS = (
+    ("augment_rotate", "Rotate (degrees, either way)", 45.0, 5.0, "%g°"),
+    ("augment_scale", "Zoom (share, in or out)", 0.3, 0.05, "%.2f"),
+    ("augment_translate", "Shift (share of the side)", 0.3, 0.05, "%.2f"),
+    ("augment_brightness", "Brightness (share of the range)", 0.3, 0.05, "%.2f"),
+    ("augment_contrast", "Contrast (share)", 0.5, 0.05, "%.2f"),
+)
+
+st.subheader("Augmentation")
+st.caption(
+    "Random changes to the real images at every training step, for runs you start from now on. The model "
+    "learns what it is shown, so a rotated digit becomes something it may draw: keep the changes small. "
+    "**DiffAugment** (on the Model page, for GANs) changes real and generated images alike before the "
+    "discriminator, and helps more on small datasets."
+)
+train = choices().train_values()
+left, right = st.columns([2, 3])
+with left:
+    seed_widget("aug_augment_flip", train["augment_flip"])
+    st.toggle(
+        "Mirror left-right",
+        key="aug_augment_flip",
+        help=field_help("augment_flip"),
+        on_change=set_augment,
+        args=("augment_flip",),
+    )
+    for field, label, top, step, fmt in AUGMENT_SLIDERS:
+        seed_widget(f"aug_{field}", min(float(train[field]), top))
+        st.slider(
+            label,
+            0.0,
+            top,
+            step=step,
+            format=fmt,
+            key=f"aug_{field}",
+            help=field_help(field),
+            on_change=set_augment,
+            args=(field,),
+        )
+with right:
+    from genlib.data.augment import Augment
+
+    augment = Augment.from_train(choices().train_config())
+    if augment.active:
+        show_grid(
+            augmentation_preview(
+                name,
+                (augment.flip, augment.rotate, augment.scale, augment.translate, augment.brightness, augment.contrast),
+            ),
+            caption=f"Top row: eight real images. Below: three random draws of {augment.describe()}.",
+        )
+    else:
+        st.info(
+            "No augmentation: the model trains on the images as they are. Move a slider to preview one.",
+            icon=":material/auto_fix_off:",
+        )
 
 
 def histograms() -> None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from keras import ops, random
+# keras is imported inside the functions: the Data page reads Augment's fields without TensorFlow.
 
 DIFF_AUGMENT_POLICIES = ("off", "translation", "translation,cutout", "color,translation,cutout")
 
@@ -32,6 +32,8 @@ DIFF_AUGMENT_POLICIES = ("off", "translation", "translation,cutout", "color,tran
 def _sample(images, rows, cols):
     """Bilinear samples of ``images`` (B, H, W, C) at fractional pixel positions ``rows``, ``cols``
     (B, H, W); positions outside the image take the nearest edge pixel."""
+    from keras import ops
+
     shape = ops.shape(images)
     b, h, w, c = shape[0], shape[1], shape[2], shape[3]
     flat = ops.reshape(images, (-1, c))
@@ -55,6 +57,8 @@ def _sample(images, rows, cols):
 def affine(images, angle, scale, shift_rows, shift_cols, flip):
     """Each image rotated by ``angle`` (radians), zoomed by ``scale``, shifted by whole or
     fractional pixels and mirrored where ``flip`` is 1; every argument is one value per image."""
+    from keras import ops
+
     shape = ops.shape(images)
     h, w = shape[1], shape[2]
     ys = ops.cast(ops.arange(h), "float32") - (ops.cast(h, "float32") - 1.0) / 2.0
@@ -117,6 +121,8 @@ class Augment:
 
     def __call__(self, images, seed, low: float = -1.0, high: float = 1.0):
         """``images`` (B, H, W, C) in [low, high], augmented; ``seed`` is a keras SeedGenerator."""
+        from keras import ops, random
+
         if not self.active:
             return images
         n = ops.shape(images)[0]
@@ -149,6 +155,8 @@ def diff_augment(images, policy: str, seed, span: float = 2.0):
     of half the side at a random place. Every operation is differentiable in the
     pixels, so G's gradient passes through.
     """
+    from keras import ops, random
+
     if policy in ("", "off"):
         return images
     shape = ops.shape(images)

@@ -248,7 +248,9 @@ class AdversarialModel(GenerativeModel):
         return True
 
     def _networks_in_use(self):
-        return (self.generator_half, self.discriminator_half) if self.half_size else (self.generator, self.discriminator)
+        return (
+            (self.generator_half, self.discriminator_half) if self.half_size else (self.generator, self.discriminator)
+        )
 
     def optimizer_variables(self):
         def union(*nets):

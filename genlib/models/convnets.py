@@ -74,7 +74,7 @@ class SelfAttention(layers.Layer):
         self.query = layers.Dense(max(c // 8, 1), use_bias=False, name="query")
         self.key = layers.Dense(max(c // 8, 1), use_bias=False, name="key")
         self.value = layers.Dense(c, use_bias=False, name="value")
-        for dense, units in ((self.query, max(c // 8, 1)), (self.key, max(c // 8, 1)), (self.value, c)):
+        for dense in (self.query, self.key, self.value):
             dense.build((None, c))
         self.gamma = self.add_weight(shape=(), initializer="zeros", name="gamma")
 

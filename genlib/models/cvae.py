@@ -64,7 +64,10 @@ class CVAE(VAE):
             x = layers.Concatenate()([image, layers.Reshape((h, w, 1))(plane)])
             hidden = conv_down(x, c.filters, upsample_plan(h, w)[2])
             out = conv_up(code, c.image_shape, c.filters, "sigmoid")
-        stats = [layers.Dense(c.latent_dim, name="z_mean")(hidden), layers.Dense(c.latent_dim, name="z_log_var")(hidden)]
+        stats = [
+            layers.Dense(c.latent_dim, name="z_mean")(hidden),
+            layers.Dense(c.latent_dim, name="z_log_var")(hidden),
+        ]
         self.encoder = keras.Model([image, label], stats, name="encoder")
         self.decoder = keras.Model([z, z_label], out, name="decoder")
         self.optimizer_ = keras.optimizers.Adam(c.learning_rate, beta_1=c.beta_1)

@@ -47,7 +47,8 @@ class DCGANConfig(AdversarialConfig):
             )
         if self.progressive and self.image_shape[0] % 4:
             raise ConfigError(
-                f"progressive needs an image side divisible by 4 (half of it is trained first); got {self.image_shape[0]}",
+                "progressive needs an image side divisible by 4 (half of it is trained first); "
+                f"got {self.image_shape[0]}",
                 field="progressive",
             )
 

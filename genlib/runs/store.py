@@ -204,7 +204,9 @@ class Run:
         """The grids saved every ``sample_every`` steps, in step order."""
         if not self.samples_dir.is_dir():
             return []
-        return sorted((p for p in self.samples_dir.glob("step_*.png") if p.stem[5:].isdigit()), key=lambda p: int(p.stem[5:]))
+        return sorted(
+            (p for p in self.samples_dir.glob("step_*.png") if p.stem[5:].isdigit()), key=lambda p: int(p.stem[5:])
+        )
 
     def step_sample_path(self, step: int) -> Path:
         return self.samples_dir / f"step_{step:07d}.png"

@@ -54,7 +54,13 @@ class TaskQueue:
         return self._queue(task, args)
 
     def submit_evaluate(
-        self, user: User, run_ids: list[str], n: int, force: bool = False, inception: bool = False
+        self,
+        user: User,
+        run_ids: list[str],
+        n: int,
+        force: bool = False,
+        inception: bool = False,
+        which: str = "best",
     ) -> Run:
         """Queue quality metrics for runs the user may manage (viewers read stored results only)."""
         user.require_train()
@@ -63,7 +69,7 @@ class TaskQueue:
             user.require_manage(run.owner, "evaluate")
         return self._queue(
             self._create("evaluate", {}, user),
-            {"runs": list(run_ids), "n": int(n), "force": force, "inception": inception},
+            {"runs": list(run_ids), "n": int(n), "force": force, "inception": inception, "which": which},
         )
 
     def get(self, task_id: str) -> Run:
@@ -144,7 +150,12 @@ def _evaluate(task: Run, args: dict) -> dict:
             task.update_status(phase=f"{run_id}: {text}")
 
         result = evaluate_run(
-            run, n=args["n"], report=report, force=args["force"], inception=args.get("inception", False)
+            run,
+            n=args["n"],
+            report=report,
+            force=args["force"],
+            inception=args.get("inception", False),
+            which=args.get("which", "best"),
         )
         done[run_id] = round(result["seconds"], 1)
     return {"seconds": done}

@@ -94,7 +94,9 @@ def test_diff_augment_policies_and_gradients():
 
 
 def test_diff_augment_goes_into_both_sides_of_the_game():
-    model = create_model("dcgan", make_config("dcgan", "fast", image_shape=(8, 8, 1), filters=8, diff_augment="translation,cutout"))
+    model = create_model(
+        "dcgan", make_config("dcgan", "fast", image_shape=(8, 8, 1), filters=8, diff_augment="translation,cutout")
+    )
     model.phases()
     calls = []
     import genlib.models.adversarial as adv

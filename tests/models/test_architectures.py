@@ -57,7 +57,12 @@ def test_resnet_with_attention_trains_and_attention_learns(family):
     images = be.to_device(rng.uniform(-1, 1, (64, 16, 16, 1)).astype(np.float32))
     labels = be.to_device(rng.integers(0, 4, 64).astype(np.int32), "int32")
     step = be.compile_step(model, False)
-    gammas = [layer.gamma for net in (model.generator, model.discriminator) for layer in net.layers if isinstance(layer, SelfAttention)]
+    gammas = [
+        layer.gamma
+        for net in (model.generator, model.discriminator)
+        for layer in net.layers
+        if isinstance(layer, SelfAttention)
+    ]
     assert len(gammas) == 2 and all(float(g.numpy()) == 0.0 for g in gammas)
     for i in range(3):
         logs = step(images, labels, np.arange(i * 16, i * 16 + 16, dtype=np.int32))

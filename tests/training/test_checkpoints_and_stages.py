@@ -106,7 +106,9 @@ def test_progressive_run_grows_once_and_resumes_across_the_boundary(tmp_path):
 def test_warm_start_copies_the_chosen_networks_or_says_why_not(workspace, capsys):
     store = RunStore()
     narrow = {"g_hidden": (32,), "d_hidden": (32,)}
-    source = store.create(build_config(TrainConfig(epochs=1, batch_size=64, eval_every=0), make_config("gan", **narrow)), "src")
+    source = store.create(
+        build_config(TrainConfig(epochs=1, batch_size=64, eval_every=0), make_config("gan", **narrow)), "src"
+    )
     Trainer(source).fit()
     trained = load_run_model(source)
 
@@ -117,7 +119,9 @@ def test_warm_start_copies_the_chosen_networks_or_says_why_not(workspace, capsys
     assert not np.array_equal(fresh.discriminator.get_weights()[0], trained.discriminator.get_weights()[0])
 
     wider = make_config("gan", g_hidden=(64,), d_hidden=(64,))
-    with pytest.raises(GenlibError, match=r"warm start: generator weight .* is \(100, 64\) here but \(100, 32\) in run src"):
+    with pytest.raises(
+        GenlibError, match=r"warm start: generator weight .* is \(100, 64\) here but \(100, 32\) in run src"
+    ):
         build_config(TrainConfig(epochs=1, warm_start="src"), wider)
     assert [r.id for r in store.list()] == ["src"]  # refused before any run directory exists
     with pytest.raises(GenlibError, match="no run 'nope'"):
