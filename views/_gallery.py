@@ -63,7 +63,9 @@ def gif_path(run_id: str, n_grids: int):
 
 
 @st.cache_data(max_entries=32, show_spinner="Walking between two latent points…")
-def interpolation_grid(run_id: str, stamp: float, seed_a: int, seed_b: int, label: int | None) -> np.ndarray:
+def interpolation_grid(
+    run_id: str, stamp: tuple[str, float], seed_a: int, seed_b: int, label: int | None
+) -> np.ndarray:
     from genlib.explore import interpolate
 
     model = run_model(run_id, stamp)
@@ -71,7 +73,7 @@ def interpolation_grid(run_id: str, stamp: float, seed_a: int, seed_b: int, labe
 
 
 @st.cache_data(max_entries=8, show_spinner="Drawing one row per class…")
-def class_rows(run_id: str, stamp: float, class_names: tuple[str, ...] | None) -> np.ndarray:
+def class_rows(run_id: str, stamp: tuple[str, float], class_names: tuple[str, ...] | None) -> np.ndarray:
     from genlib.images import label_rows
 
     model = run_model(run_id, stamp)
@@ -81,7 +83,7 @@ def class_rows(run_id: str, stamp: float, class_names: tuple[str, ...] | None) -
 
 
 @st.cache_data(max_entries=8, show_spinner="Reconstructing real images…")
-def reconstruction_grid(run_id: str, stamp: float, dataset: str) -> np.ndarray:
+def reconstruction_grid(run_id: str, stamp: tuple[str, float], dataset: str) -> np.ndarray:
     from genlib.explore import reconstructions
 
     ds = data.load_dataset(dataset)
@@ -91,7 +93,7 @@ def reconstruction_grid(run_id: str, stamp: float, dataset: str) -> np.ndarray:
 
 
 @st.cache_data(max_entries=8, show_spinner="Mapping the latent space…")
-def latent_map_figure(run_id: str, stamp: float, dataset: str):
+def latent_map_figure(run_id: str, stamp: tuple[str, float], dataset: str):
     """The codes of 2,000 training images on their first two principal axes, one colour per class."""
     import plotly.graph_objects as go
 

@@ -252,21 +252,41 @@ def model_overview(family: str, config_json: str, dataset_size: int, batch: int,
 
 
 @st.cache_resource(max_entries=4)
-def run_model(run_id: str, _stamp: float):
-    """The run's model (final or last checkpoint), reloaded when the checkpoint changes."""
+def run_model(run_id: str, stamp: tuple[str, float]):
+    """The run's best or last model (``stamp`` from ``model_stamp``), reloaded when its file changes."""
     from genlib.explore import load_run_model
 
-    return load_run_model(job_manager().store.get(run_id))
+    return load_run_model(job_manager().store.get(run_id), stamp[0])
 
 
-def model_stamp(run) -> float:
-    """When the run's model file last changed (0 before epoch 1): the key for cached results."""
-    path = run.trained_model_path()
-    return path.stat().st_mtime if path else 0.0
+def model_stamp(run, which: str = "best") -> tuple[str, float]:
+    """Which model, and when its file last changed (0 before epoch 1): the key for cached results."""
+    path = run.trained_model_path(which)
+    return (which, path.stat().st_mtime if path else 0.0)
 
 
-def model_for(run) -> object | None:
-    return run_model(run.id, model_stamp(run))
+def model_for(run, which: str = "best") -> object | None:
+    return run_model(run.id, model_stamp(run, which))
+
+
+def model_choice(run, key: str) -> str:
+    """A best/last switch where the run kept a best model; "best" (which falls back to the last) otherwise."""
+    best = run.best()
+    if best is None:
+        return "best"
+    last_epoch = run.raw_status().get("epoch")
+    labels = {
+        "best": f"Best (epoch {best['epoch']}, FID {best['fid']:.1f})",
+        "last": f"Last (epoch {last_epoch})",
+    }
+    return st.radio(
+        "Model",
+        ["best", "last"],
+        format_func=labels.get,
+        key=key,
+        horizontal=True,
+        help="The run kept the model of its lowest in-training FID as well as its last one.",
+    )
 
 
 def metric_text(key: str, value, scores: dict | None = None) -> str:
@@ -324,12 +344,12 @@ def metric_delta_text(key: str, last: dict, previous: dict | None) -> str | None
 
 
 @st.cache_data(max_entries=16, show_spinner="Finding the closest training images…")
-def closest_pairs(run_id: str, _stamp: float, dataset: str):
+def closest_pairs(run_id: str, stamp: tuple[str, float], dataset: str):
     """(samples, nearest training images, distances, typical real distance) for a run's model."""
     from genlib.metrics import get_evaluator, nearest_pairs
 
     run = job_manager().store.get(run_id)
-    return nearest_pairs(model_for(run), get_evaluator(dataset), n=1000, k=8)
+    return nearest_pairs(model_for(run, stamp[0]), get_evaluator(dataset), n=1000, k=8)
 
 
 @st.cache_data(ttl=600, show_spinner=False)

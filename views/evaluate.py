@@ -40,9 +40,17 @@ default = [i for i in [st.session_state.get(RUN_ID)] if i in ids] or evaluated[:
 # Runs deleted since (here or in another window) drop out of the selection.
 seed_widget("eval_runs", [i for i in st.session_state.get("eval_runs", default) if i in ids])
 chosen = st.multiselect("Runs", ids, key="eval_runs")
-c1, c2, _ = st.columns([1, 1, 3])
+c1, c2, c3 = st.columns([1.2, 1.6, 0.8])
 n = c1.select_slider("Samples per run", [1000, 2000, 5000, 10_000], value=10_000, key="eval_samples")
-force = c2.checkbox("Recompute", key="eval_force", help="Ignore stored results and compute again.")
+which = c2.radio(
+    "Model of each run",
+    ["best", "last"],
+    format_func={"best": "best (lowest FID in training)", "last": "last"}.get,
+    horizontal=True,
+    key="eval_which",
+    help="Runs with metrics during training keep the model of their lowest FID; the others have only their last.",
+)
+force = c3.checkbox("Recompute", key="eval_force", help="Ignore stored results and compute again.")
 user = current_user()
 mine = [i for i in chosen if user.can_manage(store.get(i).owner)]
 if st.button(
@@ -53,7 +61,7 @@ if st.button(
     help=None if user.can_train else "Viewers see stored results; the presenter or a run's owner computes them.",
 ):
     try:
-        task = task_queue().submit_evaluate(user, mine, n, force)
+        task = task_queue().submit_evaluate(user, mine, n, force, which=which)
         st.session_state["eval_task"] = task.id
     except GenlibError as exc:
         st.error(str(exc), icon=":material/error:")
@@ -84,7 +92,7 @@ def eval_progress(task_id: str) -> None:
 if st.session_state.get("eval_task"):
     eval_progress(st.session_state["eval_task"])
 
-results = [res for res in (stored_eval(store.get(i)) for i in chosen) if res]
+results = [res for res in (stored_eval(store.get(i), which) for i in chosen) if res]
 if not results:
     st.info("No metrics for these runs yet: press **Compute metrics**.", icon=":material/calculate:")
     st.stop()
@@ -92,7 +100,15 @@ if len({r["dataset"] for r in results}) > 1:
     st.warning("These runs use different datasets; their numbers are not comparable.", icon=":material/warning:")
 
 baseline = results[0]["baseline"]
-rows = [{"run": r["run_id"], "family": r["family"], "epoch": r["epoch"], **r["scores"]} for r in results]
+
+
+def model_word(r: dict) -> str:
+    return ", best" if r.get("model_file") == "best.keras" else ""
+
+
+rows = [
+    {"run": r["run_id"], "family": r["family"] + model_word(r), "epoch": r["epoch"], **r["scores"]} for r in results
+]
 rows.append({"run": "real data (held-out half)", "family": "—", "epoch": None, **baseline})
 # One column per run (and the real data), one row per metric: fits the page for any run count.
 table = pd.DataFrame(
@@ -157,7 +173,7 @@ st.caption(
 )
 pick = st.selectbox("Run", [r["run_id"] for r in results], key="nn_run")
 run = store.get(pick)
-fakes, neighbours, dist, typical = closest_pairs(pick, model_stamp(run), run.read_config()["train"]["dataset"])
+fakes, neighbours, dist, typical = closest_pairs(pick, model_stamp(run, which), run.read_config()["train"]["dataset"])
 show_grid(make_grid(np.concatenate([fakes, neighbours]), ncols=8))
 st.caption(
     "Pixel distances: " + ", ".join(f"{d:.2f}" for d in dist) + f" (real held-out images: median {typical:.2f})."

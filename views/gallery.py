@@ -13,7 +13,16 @@ from views._gallery import (
     run_dataset,
 )
 from views._state import guard
-from views._ui import charts_after_paint, job_manager, model_for, model_stamp, plotly_chart, run_picker, show_grid
+from views._ui import (
+    charts_after_paint,
+    job_manager,
+    model_choice,
+    model_for,
+    model_stamp,
+    plotly_chart,
+    run_picker,
+    show_grid,
+)
 
 st.title("Gallery")
 run_id = run_picker("gallery_run")
@@ -29,6 +38,28 @@ if not run.sample_paths():
 
 def grid_epochs(run) -> list[int]:
     return [int(p.stem.split("_")[1]) for p in run.sample_paths()]
+
+
+def half_size_until(run, status: dict) -> int:
+    """The last epoch a progressive run trained at half size (0 for other runs)."""
+    if status.get("grown_at"):
+        return int(status["grown_at"]) - 1
+    side = run.read_config()["model"]["image_shape"][0]
+    return int(status.get("epoch") or 0) if status.get("trained_side", side) < side else 0
+
+
+def epoch_caption(run, epoch: int) -> str:
+    status = run.raw_status()
+    text = f"epoch {epoch}"
+    if epoch <= half_size_until(run, status):
+        side = run.read_config()["model"]["image_shape"][0] // 2
+        text += f" · progressive stage 1: trained at {side}×{side}, shown enlarged"
+    elif status.get("grown_at"):
+        text += " · stage 2: full size"
+    best = run.best(status)
+    if best and best["epoch"] == epoch:
+        text += f" · best FID ({best['fid']:.1f})"
+    return text
 
 
 @st.fragment
@@ -49,7 +80,7 @@ def epoch_grid(run_id: str) -> None:
     path = run.sample_path(epoch)
     if not path.is_file():  # thinned or deleted since the list was read
         st.rerun()
-    st.image(str(path), caption=f"epoch {epoch}", width="stretch")
+    st.image(str(path), caption=epoch_caption(run, epoch), width="stretch")
     st.download_button(  # read when clicked: a page view sends no file
         "Download this grid (PNG)",
         path.read_bytes,
@@ -80,17 +111,30 @@ with left:
     )
     st.caption("Click a point on the curve to see that epoch's grid.")
 
+steps = [int(p.stem[5:]) for p in run.step_sample_paths()]
+if steps:
+    every = cfg["train"].get("sample_every")
+    with st.expander(f"Grids every {every} steps ({len(steps)} kept)", icon=":material/grid_view:"):
+        step = st.select_slider("Step", steps, value=steps[-1], key=f"step_{run_id}") if len(steps) > 1 else steps[0]
+        path = run.step_sample_path(step)
+        if path.is_file():
+            per_epoch = max(run.raw_status().get("steps_per_epoch") or 1, 1)
+            st.image(str(path), caption=f"step {step:,} (epoch {1 + (step - 1) // per_epoch})")
+
 if st.toggle("Show the whole training as an animation", key="show_gif"):
     gif = gif_path(run_id, len(run.sample_paths()))
     st.image(str(gif), caption=f"{len(run.sample_paths())} epochs (long runs show every few)")
     st.download_button("Download GIF", gif.read_bytes, file_name=f"{run.id}.gif", mime="image/gif", key="gif_download")
 
-model = model_for(run)
+st.subheader("Explore the trained model")
+which = model_choice(run, f"gallery_model_{run_id}")
+model = model_for(run, which)
 if model is None:
     st.stop()
-stamp = model_stamp(run)
+stamp = model_stamp(run, which)
+st.caption(f"Sampling from the model of epoch {int(model.trained_epochs.numpy())}.")
 
-st.subheader("Latent interpolation")
+st.markdown("**Latent interpolation**")
 c1, c2, c3 = st.columns(3)
 seed_a = int(c1.number_input("From seed", 0, 10_000, 1, key="seed_a"))
 seed_b = int(c2.number_input("To seed", 0, 10_000, 2, key="seed_b"))
@@ -119,11 +163,23 @@ if ds is not None and hasattr(model, "reconstruct"):
         "Drawing the latent map…",
     )
 
-generator = run.model_dir / "generator.keras"
-if generator.is_file():
-    st.download_button(
-        "Download the trained generator (.keras)",
-        generator.read_bytes,
-        file_name=f"{run.id}-generator.keras",
-        key="generator_download",
-    )
+
+def sampling_network_bytes(run_id: str, which: str) -> bytes:
+    """The chosen model's generator (or decoder) as a .keras file, written when the button is clicked."""
+    import tempfile
+    from pathlib import Path
+
+    net = model_for(job_manager().store.get(run_id), which).sampling_network
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "generator.keras"
+        net.save(path)
+        return path.read_bytes()
+
+
+epoch_note = f"epoch {int(model.trained_epochs.numpy())}"
+st.download_button(
+    f"Download this model's generator (.keras, {which}, {epoch_note})",
+    lambda: sampling_network_bytes(run_id, which),
+    file_name=f"{run.id}-{which}-generator.keras",
+    key="generator_download",
+)

@@ -29,7 +29,11 @@ jobs = job_manager()
 
 
 def set_train_field(name: str) -> None:
-    set_choices(choices().with_train_field(name, st.session_state[f"train_{name}"]))
+    value = st.session_state[f"train_{name}"]
+    if value is None:  # a segmented control clicked off: keep the choice
+        st.session_state[f"train_{name}"] = choices().train_values()[name]
+        return
+    set_choices(choices().with_train_field(name, value))
 
 
 def start() -> None:
@@ -43,6 +47,65 @@ def start() -> None:
     st.session_state["run_title"] = ""
     position = jobs.position(run.id)
     flash(f"Queued **{run.id}**" + (f", number {position} in line." if position and position > 1 else "."), "toast")
+
+
+def training_options(values: dict) -> None:
+    """Early stopping, sampling cadence and grid size, and the run to warm-start from."""
+    c1, c2, c3 = st.columns(3)
+    for col, name in ((c1, "early_stopping"), (c2, "sample_every")):
+        seed_widget(f"train_{name}", values[name])
+        col.number_input(
+            field_label(name) + (" (evaluations)" if name == "early_stopping" else " (steps)"),
+            min_value=0,
+            key=f"train_{name}",
+            help=field_help(name),
+            on_change=set_train_field,
+            args=(name,),
+        )
+    seed_widget("train_grid_size", values["grid_size"])
+    c3.segmented_control(
+        "Images per grid",
+        [16, 64],
+        key="train_grid_size",
+        help=field_help("grid_size"),
+        on_change=set_train_field,
+        args=("grid_size",),
+    )
+    family = choices().family
+    sources = (
+        [
+            r
+            for r in jobs.store.list()
+            if r.read_config().get("train", {}).get("family") == family and r.trained_model_path()
+        ]
+        if family
+        else []
+    )
+    ids = ["", *[r.id for r in sources]]
+    current = values["warm_start"] if values["warm_start"] in ids else ""
+    seed_widget("train_warm_start", current)
+    w1, w2 = st.columns([3, 2])
+    w1.selectbox(
+        "Warm start from",
+        ids,
+        format_func=lambda i: "nothing (random weights)" if not i else i,
+        key="train_warm_start",
+        help=field_help("warm_start") + f"  \nRuns of the same family ({family}) with a trained model.",
+        on_change=set_train_field,
+        args=("warm_start",),
+    )
+    seed_widget("train_warm_start_parts", values["warm_start_parts"])
+    w2.selectbox(
+        "Copy",
+        ["all", "generator", "discriminator"],
+        key="train_warm_start_parts",
+        help=field_help("warm_start_parts"),
+        disabled=not current,
+        on_change=set_train_field,
+        args=("warm_start_parts",),
+    )
+    if values["warm_start"] and not current:
+        st.caption(f":material/info: The warm-start run {values['warm_start']} is gone or of another family.")
 
 
 user = current_user()
@@ -71,6 +134,8 @@ with st.expander(
             on_change=set_train_field,
             args=(name,),
         )
+    with st.expander("More options: early stopping, grids, warm start", icon=":material/tune:"):
+        training_options(values)
     try:
         choices().train_config()
         choices().model_config()
@@ -136,7 +201,7 @@ def live(run_id: str) -> None:
     if status.get("error"):
         st.error(status["error"], icon=":material/error:")
     if current_user().can_manage(owner):
-        controls(run_id, state, waiting=bool(position))
+        controls(run_id, state, waiting=bool(position), done=int(status.get("epoch") or 0), planned=cfg["epochs"])
     elif state in ("queued", "running", "stopped", "interrupted", "failed"):
         st.caption(only_owner_text(owner, "stop or resume this run"))
 
@@ -182,9 +247,16 @@ def live(run_id: str) -> None:
             st.code(run.log_tail(15) or "(starting)")
 
 
-def controls(run_id: str, state: str, waiting: bool = False) -> None:
-    """Stop and Resume, for the run's owner and the presenter (genlib checks the same rule)."""
-    b1, b2, _ = st.columns([1, 1, 4])
+def extend(run_id: str, key: str) -> None:
+    try:
+        jobs.resume(run_id, current_user(), epochs=int(st.session_state[key]))
+    except GenlibError as exc:
+        flash(f"Could not train further: {exc}", "warning")
+
+
+def controls(run_id: str, state: str, waiting: bool = False, done: int = 0, planned: int = 1) -> None:
+    """Stop, Resume and train further, for the run's owner and the presenter (genlib checks the same rule)."""
+    b1, b2, b3, _ = st.columns([1, 1, 1.4, 2.6])
     if state in ("queued", "running"):
         with b1.popover("Stop", icon=":material/stop:"):
             st.write(
@@ -204,6 +276,26 @@ def controls(run_id: str, state: str, waiting: bool = False) -> None:
     ):
         jobs.resume(run_id, current_user())
         st.rerun()
+    if state in ("stopped", "interrupted", "failed", "completed"):
+        with b3.popover("More epochs", icon=":material/add_circle:"):
+            st.write(
+                f"Continue from the last checkpoint (epoch {done}) to a new epoch count, with the same settings. "
+                "To change anything else, start a new run with **Warm start** from this one."
+            )
+            st.number_input(
+                "Train to epoch",
+                min_value=done + 1,
+                max_value=10_000,
+                value=max(planned, done + 1) if state != "completed" else min(max(2 * done, done + 1), 10_000),
+                key=f"extend_{run_id}_{done}",  # a new field when the run or its epoch changes
+            )
+            st.button(
+                "Train to this epoch",
+                key="extend_button",
+                type="primary",
+                on_click=extend,
+                args=(run_id, f"extend_{run_id}_{done}"),
+            )
 
 
 live(run_id)
