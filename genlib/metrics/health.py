@@ -57,7 +57,11 @@ def diagnose(records: list[dict], status: dict | None = None, adversarial: bool 
     findings = [
         *_divergence(steps, status),
         *_discriminator_winning(steps, status.get("log_keys") or {}),
-        *(_not_yet(evals) or _mode_collapse(evals, adversarial) or _losing_variety(evals)),
+        *(
+            _not_yet(evals)
+            or _mode_collapse(evals, adversarial, status.get("best"))
+            or _losing_variety(evals, status.get("best"))
+        ),
     ]
     if findings:
         return sorted(findings, key=lambda f: f.level != "error")
@@ -170,7 +174,7 @@ def _not_yet(evals: list[dict]) -> list[Finding]:
     ]
 
 
-def _mode_collapse(evals: list[dict], adversarial: bool = True) -> list[Finding]:
+def _mode_collapse(evals: list[dict], adversarial: bool = True, kept: dict | None = None) -> list[Finding]:
     if not evals or "coverage" not in evals[-1]:
         return []
     last, best = evals[-1], max(evals, key=lambda r: r.get("coverage", 0))
@@ -194,7 +198,7 @@ def _mode_collapse(evals: list[dict], adversarial: bool = True) -> list[Finding]
                 "Mode collapse: classes are disappearing",
                 f"At epoch {last['epoch']} samples cover {covered}, down from {best['coverage']:.0%} at epoch "
                 f"{best['epoch']}.",
-                advice,
+                (_kept_text(kept) + " " if kept else "") + advice,
             )
         ]
     if last["coverage"] <= LOW_COVERAGE:
@@ -209,7 +213,7 @@ def _mode_collapse(evals: list[dict], adversarial: bool = True) -> list[Finding]
     return []
 
 
-def _losing_variety(evals: list[dict]) -> list[Finding]:
+def _losing_variety(evals: list[dict], kept: dict | None = None) -> list[Finding]:
     """Recall falling while classes stay covered: collapse inside the classes."""
     if not evals or "recall" not in evals[-1]:
         return []
@@ -224,14 +228,23 @@ def _losing_variety(evals: list[dict]) -> list[Finding]:
             f"At epoch {last['epoch']} recall is {r:.2f}, down from {top:.2f} at epoch "
             f"{best['epoch']}, with precision {last.get('precision', float('nan')):.2f}: the samples still look "
             "real but cover less and less of the real data's variety. Look for near-identical samples in the grid.",
-            f"In the runs measured it only got worse with more epochs. {_shorter_run(evals)}"
+            f"In the runs measured it only got worse with more epochs. {_shorter_run(evals, kept)}"
             "Or try a lower learning rate or another seed.",
         )
     ]
 
 
-def _shorter_run(evals: list[dict]) -> str:
-    """Advice to stop where FID was lowest, when evaluations logged it."""
+def _kept_text(kept: dict) -> str:
+    return (
+        f"The model of epoch {kept['epoch']} (FID {kept['fid']:.1f}, the lowest) is kept as this run's best: "
+        "the Gallery and Evaluate use it by default, and Early stopping (Train, More options) ends a run there."
+    )
+
+
+def _shorter_run(evals: list[dict], kept: dict | None = None) -> str:
+    """Advice to stop where FID was lowest, when evaluations logged it; points at the kept best model."""
+    if kept:
+        return _kept_text(kept) + " "
     scored = [r for r in evals if isinstance(r.get("fid"), (int, float)) and math.isfinite(r["fid"])]
     if not scored:
         return ""

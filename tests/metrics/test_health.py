@@ -48,6 +48,8 @@ def test_falling_recall_with_every_class_covered_is_flagged_as_losing_variety():
     ]
     with_fid[3]["fid"] = 26.5
     assert "FID was lowest at epoch 4 (26.5)" in diagnose(with_fid)[0].advice
+    kept = diagnose(with_fid, {"best": {"epoch": 4, "fid": 26.5}})[0].advice  # a run that kept its best model
+    assert "The model of epoch 4 (FID 26.5, the lowest) is kept as this run's best" in kept
     assert diagnose(evals(0.01, 0.37, 0.58, 0.71))[0].level == "ok"  # a healthy run's rising recall
     assert diagnose(evals(0.01, 0.14))[0].level == "ok"  # low but still rising: too early to tell
     assert diagnose(evals(0.9, 0.5))[0].level == "ok"  # fell, but still plenty of variety
