@@ -70,6 +70,12 @@ _LABELS = {
     "d_batchnorm": "Discriminator BatchNorm",
     "weight_decay": "Weight decay (L2)",
     "l1": "L1 penalty",
+    "arch": "Blocks",
+    "attention": "Self-attention at side",
+    "progressive": "Progressive: share at half size",
+    "diff_augment": "DiffAugment",
+    "early_stopping": "Early stopping",
+    "sample_every": "Grid every N steps",
 }
 
 
