@@ -234,7 +234,14 @@ class GenerativeModel(keras.Model):
         return np.concatenate(out) if out else np.zeros((0, *self.config.image_shape), np.uint8)
 
     def sample_grid(self, seed: int, n: int = 64) -> tuple[np.ndarray, int]:
-        """``n`` (a square) images for the per-epoch grid, from fixed latents from ``seed``, and the column count."""
+        """``n`` (a square) images for the per-epoch grid, from fixed latents from ``seed``, and the column count.
+
+        A conditional model's 64-image grid has one row of eight per class (up to 16 classes);
+        smaller grids, and more classes, cycle through the classes.
+        """
+        k = self.config.num_classes
+        if self.conditional and n >= 64 and k <= 16:
+            return self.generate(seed=seed, labels=np.repeat(np.arange(k), 8)), 8
         return self.generate(n, seed), int(round(n**0.5))
 
     def describe(self) -> dict:

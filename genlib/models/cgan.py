@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import keras
-import numpy as np
 from keras import layers
 
 from ..config import param
@@ -78,11 +77,3 @@ class CGAN(AdversarialModel):
 
     def discriminator_inputs(self, images, labels):
         return [images, labels]
-
-    def sample_grid(self, seed: int, n: int = 64):
-        """One row per class (up to 16 classes), eight samples each; a small grid cycles through the classes."""
-        k = self.config.num_classes
-        if k > 16 or n < 64:
-            return super().sample_grid(seed, n)
-        labels = np.repeat(np.arange(k), 8)
-        return self.generate(seed=seed, labels=labels), 8

@@ -83,12 +83,5 @@ class CVAE(VAE):
             labels = np.arange(len(latents)) % self.config.num_classes
         return self.decoder([ops.convert_to_tensor(latents), ops.convert_to_tensor(labels, "int32")], training=False)
 
-    def sample_grid(self, seed: int, n: int = 64):
-        """One row per class (up to 16 classes), eight samples each; a small grid cycles through the classes."""
-        k = self.config.num_classes
-        if k > 16 or n < 64:
-            return super().sample_grid(seed, n)
-        return self.generate(seed=seed, labels=np.repeat(np.arange(k), 8)), 8
-
     def vae_loss(self, batch: Batch):
         return self._elbo(batch["images"], batch["labels"])
