@@ -107,7 +107,7 @@ def model_word(r: dict) -> str:
 
 
 rows = [
-    {"run": r["run_id"], "family": r["family"] + model_word(r), "epoch": r["epoch"], **r["scores"]} for r in results
+    {"run": r["run_id"], "family": r["family"], "epoch": f"{r['epoch']}{model_word(r)}", **r["scores"]} for r in results
 ]
 rows.append({"run": "real data (held-out half)", "family": "—", "epoch": None, **baseline})
 # One column per run (and the real data), one row per metric: fits the page for any run count.
