@@ -57,7 +57,7 @@ def set_field(name: str, kind: str) -> None:
     set_choices(choices().with_model_field(name, value))
 
 
-def field_errors(c: Choices) -> list[ConfigError]:
+def field_errors(c: Choices, image_shape: tuple, num_classes: int) -> list[ConfigError]:
     """Every field out of its range, each named at once; then the rules between fields
     (label smoothing with a loss that has no target...), judged on all the choices together."""
     config_class = c.family_class.config_class
@@ -69,7 +69,7 @@ def field_errors(c: Choices) -> list[ConfigError]:
             found.append(exc)
     if not found:
         try:
-            c.model_config()
+            c.model_config(image_shape, num_classes)  # rules on sizes (attention) need the data's
         except ConfigError as exc:
             found.append(exc)
     return found
@@ -109,7 +109,7 @@ with st.container(border=True):
             col.number_input(label, format="%g" if is_float else "%d", step=None if is_float else 1, **common)
 
 stats = dataset_stats(c.dataset)
-problems = field_errors(c)  # each changed field on its own, so every bad one is named at once
+problems = field_errors(c, stats.image_shape, len(stats.class_names))  # every bad field named at once
 try:
     config = None if problems else c.model_config(stats.image_shape, len(stats.class_names))
 except ConfigError as exc:

@@ -13,6 +13,7 @@ from views._live import live_view
 from views._state import choices, flash, guard, note_watcher, refresh_interval, seed_widget, select_run, set_choices
 from views._ui import (
     config_error_text,
+    dataset_stats,
     field_help,
     headline,
     job_manager,
@@ -138,7 +139,12 @@ with st.expander(
         training_options(values)
     try:
         choices().train_config()
-        choices().model_config()
+        try:  # rules on sizes (attention, progressive) are judged at the dataset's size
+            stats = dataset_stats(choices().dataset)
+            shape, classes = stats.image_shape, len(stats.class_names or [])
+        except GenlibError:  # not loadable here (offline, deleted): Start says why
+            shape, classes = None, None
+        choices().model_config(shape, classes)
         problem = None
     except ConfigError as exc:
         problem = config_error_text(exc)
