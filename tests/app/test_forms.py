@@ -163,3 +163,17 @@ def test_model_page_judges_rules_between_fields_on_every_choice_made():
     at.session_state["choices"] = Choices("digits", "dcgan", "wgan-gp", {"label_smoothing": 0.1, "loss": "hinge"})
     at.run()
     assert any("with the hinge loss" in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test_size_rules_are_judged_at_the_datasets_image_size():
+    """Attention at side 4 suits 8x8 digits (sides 2 and 4) and not 32x32 shapes; Train's Start follows suit."""
+    at = app("model")
+    at.session_state["choices"] = Choices("digits", "dcgan", "resnet", {"attention": 4})
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    at.switch_page("views/train.py").run()
+    assert not at.error and not at.button(key="start_button").disabled
+    at.session_state["choices"] = Choices("shapes", "dcgan", "resnet", {"attention": 3})
+    at.run()
+    assert any("32x32 images: 4, 8, 16; got 3" in e.value for e in at.error), [e.value for e in at.error]
+    assert at.button(key="start_button").disabled
