@@ -56,7 +56,7 @@ def main() -> None:
             shot(driver, out / "data-augment.png")
             driver.get(f"{url}/model?family=dcgan&preset=resnet&attention=4")
             wait_text(driver, "Hyperparameters")
-            wait_text(driver, "SelfAttention", timeout=120)
+            wait_text(driver, "Generator ·", timeout=180)  # the layer tables are drawn on a canvas
             settle(driver, 2)
             shot(driver, out / "model-resnet.png")
             click_nav(driver, "Gallery")

@@ -134,7 +134,7 @@ if model is None:
 stamp = model_stamp(run, which)
 st.caption(f"Sampling from the model of epoch {int(model.trained_epochs.numpy())}.")
 
-st.markdown("**Latent interpolation**")
+st.subheader("Latent interpolation")
 c1, c2, c3 = st.columns(3)
 seed_a = int(c1.number_input("From seed", 0, 10_000, 1, key="seed_a"))
 seed_b = int(c2.number_input("To seed", 0, 10_000, 2, key="seed_b"))

@@ -119,6 +119,24 @@ def test_gallery_and_runs_pages_render_a_finished_run(finished_run):
     assert at.title[0].value == "Runs" and at.dataframe
 
 
+def test_gallery_of_a_conditional_vae_and_its_best_and_last_models():
+    train = TrainConfig(dataset="digits", family="cvae", epochs=3, batch_size=128, eval_every=1, eval_samples=300)
+    run = RunStore().create(build_config(train, make_config("cvae")), "cvae-run")
+    Trainer(run).fit()
+    at = app("gallery")
+    headers = [s.value for s in at.subheader]
+    assert "One row per class" in headers and "Reconstructions" in headers and not at.exception
+    best = run.best()
+    choice = at.radio(key="gallery_model_cvae-run")
+    assert choice.value == "best" and choice.options == [
+        f"Best (epoch {best['epoch']}, FID {best['fid']:.1f})",
+        "Last (epoch 3)",
+    ]
+    assert any(f"model of epoch {best['epoch']}" in c.value for c in at.caption)
+    choice.set_value("last").run()
+    assert not at.exception and any("model of epoch 3" in c.value for c in at.caption)
+
+
 def test_pages_without_runs_say_so():
     for page in ("train", "gallery", "runs"):
         at = app(page)
