@@ -62,12 +62,13 @@ def main() -> None:
             click_nav(driver, "Gallery")
             wait_text(driver, "stage 2: full size")
             shot(driver, out / "gallery-progressive.png")
+            from selenium.webdriver.common.action_chains import ActionChains
             from selenium.webdriver.common.by import By
             from selenium.webdriver.common.keys import Keys
 
-            thumb = wait_for(driver, "[data-testid='stSlider'] [role='slider']")[0]
-            thumb.click()
-            thumb.send_keys(Keys.HOME)
+            thumb = wait_for(driver, "[data-testid='stSlider'] [tabindex='0']")[0]
+            driver.execute_script("arguments[0].focus()", thumb)
+            ActionChains(driver).send_keys(Keys.HOME).perform()
             settle(driver, 2)
             wait_text(driver, "progressive stage 1")
             driver.find_element(By.TAG_NAME, "body")

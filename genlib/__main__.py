@@ -238,7 +238,10 @@ def cmd_train(args) -> int:
             if getattr(args, key) is not None:
                 train_fields[key] = getattr(args, key)
         preset = args.preset or next(iter(family.presets))
-        model_cfg = make_config(args.family, preset, **model_fields)
+        from .data import load_dataset
+
+        shape = load_dataset(args.dataset).image_shape  # rules on sizes (attention) are judged at the data's size
+        model_cfg = make_config(args.family, preset, **{"image_shape": shape, **model_fields})
         train_cfg = TrainConfig(dataset=args.dataset, family=args.family, preset=preset, **train_fields)
         config = build_config(train_cfg, model_cfg)
         config["owner"] = "local"  # the command line acts as the machine's owner (genlib/access.py)

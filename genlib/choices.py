@@ -130,10 +130,15 @@ class Choices:
         return TrainConfig(dataset=self.dataset, family=self.family, preset=self.preset, **self.train)
 
     def build(self) -> dict:
-        """The config.json for a run of these choices (loads the dataset; raises GenlibError)."""
+        """The config.json for a run of these choices (loads the dataset; raises GenlibError).
+
+        The model is judged at the dataset's image size: rules such as where attention can go depend on it.
+        """
+        from .data import load_dataset
         from .training.trainer import build_config
 
-        return build_config(self.train_config(), self.model_config())
+        ds = load_dataset(self.dataset)
+        return build_config(self.train_config(), self.model_config(ds.image_shape, max(ds.num_classes, 2)))
 
     # -- text forms: URL query and saved configurations -----------------------
     def to_query(self) -> dict[str, str]:

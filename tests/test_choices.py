@@ -5,6 +5,7 @@ import dataclasses
 import pytest
 
 from genlib.choices import TRAIN_FIELDS, Choices
+from genlib.errors import ConfigError
 from genlib.models import get_family, list_families
 from genlib.training import TrainConfig
 
@@ -73,3 +74,15 @@ def test_saved_form_round_trips_with_training_settings():
 def test_training_fields_and_model_fields_never_share_a_name(family):
     model_fields = {f.name for f in dataclasses.fields(get_family(family).config_class)}
     assert not model_fields & set(TRAIN_FIELDS) and not model_fields & {"dataset", "family", "preset"}
+
+
+def test_a_run_is_judged_at_its_datasets_image_size(capsys):
+    """Attention at side 4 exists in networks for 8x8 digits, not at the 28x28 default; Start and the CLI agree."""
+    from genlib.__main__ import main
+
+    config = Choices("digits", "dcgan", "resnet", {"attention": 4}).build()
+    assert config["model"]["attention"] == 4 and config["model"]["image_shape"] == [8, 8, 1]
+    with pytest.raises(ConfigError, match="for 32x32 images: 4, 8, 16; got 7"):
+        Choices("shapes", "dcgan", "resnet", {"attention": 7}).build()
+    assert main(["train", "--family", "dcgan", "--preset", "fast", "--epochs", "1", "--set", "attention=4"]) == 0
+    assert "completed" in capsys.readouterr().out

@@ -105,8 +105,12 @@ def training_options(values: dict) -> None:
         on_change=set_train_field,
         args=("warm_start_parts",),
     )
-    if values["warm_start"] and not current:
-        st.caption(f":material/info: The warm-start run {values['warm_start']} is gone or of another family.")
+    if values["warm_start"] and not current:  # deleted, or chosen for another family: a start would fail
+        set_choices(choices().with_train_field("warm_start", ""))
+        st.caption(
+            f":material/info: Warm start from {values['warm_start']} was cleared: that run is gone "
+            f"or is not a {family} run."
+        )
 
 
 user = current_user()
@@ -207,7 +211,14 @@ def live(run_id: str) -> None:
     if status.get("error"):
         st.error(status["error"], icon=":material/error:")
     if current_user().can_manage(owner):
-        controls(run_id, state, waiting=bool(position), done=int(status.get("epoch") or 0), planned=cfg["epochs"])
+        controls(
+            run_id,
+            state,
+            waiting=bool(position),
+            done=int(status.get("epoch") or 0),
+            planned=cfg["epochs"],
+            patience=cfg.get("early_stopping", 0),
+        )
     elif state in ("queued", "running", "stopped", "interrupted", "failed"):
         st.caption(only_owner_text(owner, "stop or resume this run"))
 
@@ -247,7 +258,8 @@ def live(run_id: str) -> None:
                 plotly_chart(fig, key=f"quality_{fig.layout.title.text[:3]}")
         st.caption(f"Epoch {last['epoch']}, {last['n']:,} samples scored by the dataset's own classifier.")
     elif cfg.get("eval_every"):
-        st.caption(f"Quality metrics are computed every {cfg['eval_every']} epochs and at the end.")
+        every = cfg["eval_every"]
+        st.caption(f"Quality metrics are computed {'every epoch' if every == 1 else f'every {every} epochs'} and at the end.")
     if state in ("running", "queued") and not position:
         with st.expander("Log"):
             st.code(run.log_tail(15) or "(starting)")
@@ -260,7 +272,9 @@ def extend(run_id: str, key: str) -> None:
         flash(f"Could not train further: {exc}", "warning")
 
 
-def controls(run_id: str, state: str, waiting: bool = False, done: int = 0, planned: int = 1) -> None:
+def controls(
+    run_id: str, state: str, waiting: bool = False, done: int = 0, planned: int = 1, patience: int = 0
+) -> None:
     """Stop, Resume and train further, for the run's owner and the presenter (genlib checks the same rule)."""
     b1, b2, b3, _ = st.columns([1, 1, 1.4, 2.6])
     if state in ("queued", "running"):
@@ -287,6 +301,12 @@ def controls(run_id: str, state: str, waiting: bool = False, done: int = 0, plan
             st.write(
                 f"Continue from the last checkpoint (epoch {done}) to a new epoch count, with the same settings. "
                 "To change anything else, start a new run with **Warm start** from this one."
+                + (
+                    f" Early stopping still applies: it ends again after {patience} evaluations without a "
+                    "better FID (counted afresh)."
+                    if patience
+                    else ""
+                )
             )
             st.number_input(
                 "Train to epoch",

@@ -56,7 +56,9 @@ class TrainConfig(BaseConfig):
         0.0, "Brighten or darken real images by up to this share of the pixel range.", low=0.0, high=0.5
     )
     augment_contrast: float = param(0.0, "Raise or lower real images' contrast by up to this share.", low=0.0, high=0.9)
-    warm_start: str = param("", "Start from the weights of this run's trained model (a run id; empty = random).")
+    warm_start: str = param(
+        "", "Start from the weights of this run's model, its best if it kept one (a run id; empty = random)."
+    )
     warm_start_parts: str = param(
         "all",
         "Which networks to copy from the warm-start run: all, generator or discriminator (GANs only).",

@@ -199,8 +199,11 @@ class Trainer:
         if model is None:
             model = create_model(tc.family, model_cfg)
             if tc.warm_start:
-                copied = warm_start(model, tc.warm_start, tc.warm_start_parts, self.run.path.parent)
-                self._log(f"warm start: {', '.join(copied)} copied from run {tc.warm_start}")
+                copied, epoch = warm_start(model, tc.warm_start, tc.warm_start_parts, self.run.path.parent)
+                self._log(
+                    f"warm start: {', '.join(copied)} copied from run {tc.warm_start} "
+                    f"(its best model where it kept one, else its last: epoch {epoch})"
+                )
         first_epoch = int(model.trained_epochs.numpy()) + 1
         model.grow((first_epoch - 1) / tc.epochs)  # a run resumed past its half-size stage starts at full size
 

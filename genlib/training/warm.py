@@ -34,8 +34,16 @@ def _source_model(run_id: str, runs_root: Path):
     return model
 
 
+def _differences(model, source) -> str:
+    """The settings of the two models that differ, as "filters 64 here, 32 there", for messages."""
+    ours, theirs = model.config.to_dict(), source.config.to_dict()
+    diff = [f"{k} {ours[k]} here, {theirs[k]} there" for k in ours if k in theirs and ours[k] != theirs[k]]
+    return f" Settings that differ: {'; '.join(diff)}." if diff else ""
+
+
 def check_fit(model, source, parts: str, source_id: str) -> list[str]:
-    """The network names to copy from ``source`` into ``model``; GenlibError naming the first mismatch."""
+    """The network names to copy from ``source`` into ``model``; GenlibError naming the first mismatch
+    and the settings that differ."""
     ours, theirs = model.networks(), source.networks()
     wanted = [n for n in ours if PARTS[parts] is None or n in PARTS[parts]]
     names = [n for n in wanted if n in theirs]
@@ -49,20 +57,21 @@ def check_fit(model, source, parts: str, source_id: str) -> list[str]:
         if len(dst) != len(src):
             raise GenlibError(
                 f"warm start: the {name} of run {source_id} has {len(src)} weight tensors, this model's has "
-                f"{len(dst)}; the networks must be built with the same settings (layers, arch, filters)"
+                f"{len(dst)}; the networks must be built with the same settings.{_differences(model, source)}"
             )
         for a, b in zip(dst, src, strict=True):
             if tuple(a.shape) != tuple(b.shape):
                 raise GenlibError(
                     f"warm start: {name} weight {a.path} is {tuple(a.shape)} here but {tuple(b.shape)} in run "
-                    f"{source_id}; image size, channels, classes, latent size and widths must match"
+                    f"{source_id}; image size, channels, classes, latent size and widths must match."
+                    + _differences(model, source)
                 )
     return names
 
 
-def warm_start(model, source_id: str, parts: str, runs_root: Path) -> list[str]:
+def warm_start(model, source_id: str, parts: str, runs_root: Path) -> tuple[list[str], int]:
     """Copy the chosen networks of run ``source_id`` (its best model, else its last) into ``model``;
-    return the names copied."""
+    return the names copied and the epoch of the model they came from."""
     source = _source_model(source_id, runs_root)
     names = check_fit(model, source, parts, source_id)
     for name in names:
@@ -70,7 +79,7 @@ def warm_start(model, source_id: str, parts: str, runs_root: Path) -> list[str]:
     ema = getattr(model, "ema_generator", None)
     if ema is not None and "generator" in names:
         ema.set_weights(model.generator.get_weights())
-    return names
+    return names, int(source.trained_epochs.numpy())
 
 
 def check_warm_start(train, model_config, runs_root: Path) -> None:

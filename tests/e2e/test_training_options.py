@@ -4,6 +4,7 @@ Gallery's stages and best model; a second browser watching while the first train
 
 import json
 
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -28,10 +29,9 @@ pytestmark = browser_marks()
 def nudge_slider(driver, label: str, steps: int) -> None:
     """Move the slider labelled ``label`` right by ``steps`` with the keyboard, as a person can."""
     box = next(s for s in wait_for(driver, "[data-testid='stSlider']") if s.text.splitlines()[0].strip() == label)
-    thumb = box.find_element(By.CSS_SELECTOR, "[role='slider']")
-    thumb.click()
-    for _ in range(steps):
-        thumb.send_keys(Keys.ARROW_RIGHT)
+    thumb = box.find_element(By.CSS_SELECTOR, "[tabindex='0']")  # the thumb: focusable, moved by arrow keys
+    driver.execute_script("arguments[0].focus()", thumb)
+    ActionChains(driver).send_keys(*[Keys.ARROW_RIGHT] * steps).perform()
     settle(driver, 1.5)
 
 

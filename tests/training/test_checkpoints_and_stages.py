@@ -113,14 +113,16 @@ def test_warm_start_copies_the_chosen_networks_or_says_why_not(workspace, capsys
     trained = load_run_model(source)
 
     fresh = create_model("gan", make_config("gan", image_shape=(8, 8, 1), num_classes=10, **narrow))
-    assert warm_start(fresh, "src", "generator", store.root) == ["generator"]
+    assert warm_start(fresh, "src", "generator", store.root) == (["generator"], 1)
     for a, b in zip(fresh.generator.get_weights(), trained.generator.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     assert not np.array_equal(fresh.discriminator.get_weights()[0], trained.discriminator.get_weights()[0])
 
     wider = make_config("gan", g_hidden=(64,), d_hidden=(64,))
     with pytest.raises(
-        GenlibError, match=r"warm start: generator weight .* is \(100, 64\) here but \(100, 32\) in run src"
+        GenlibError,
+        match=r"warm start: generator weight .* is \(100, 64\) here but \(100, 32\) in run src.*"
+        r"Settings that differ: g_hidden \[64\] here, \[32\] there; d_hidden \[64\] here, \[32\] there\.",
     ):
         build_config(TrainConfig(epochs=1, warm_start="src"), wider)
     assert [r.id for r in store.list()] == ["src"]  # refused before any run directory exists
@@ -130,7 +132,10 @@ def test_warm_start_copies_the_chosen_networks_or_says_why_not(workspace, capsys
     train = TrainConfig(epochs=1, batch_size=64, eval_every=0, warm_start="src")
     run = store.create(build_config(train, make_config("gan", **narrow)))
     Trainer(run).fit()
-    assert "warm start: generator, discriminator copied from run src" in capsys.readouterr().out
+    assert (
+        "warm start: generator, discriminator copied from run src "
+        "(its best model where it kept one, else its last: epoch 1)" in capsys.readouterr().out
+    )
 
 
 def test_conditional_vae_draws_the_asked_class(workspace):
