@@ -247,6 +247,11 @@ class AdversarialModel(GenerativeModel):
         self.half_size_stage.assign(0)
         return True
 
+    @property
+    def _in_use(self):
+        """(generator, discriminator) the losses use: as fixed by the last ``phases()``, else the current stage's."""
+        return self.__dict__.get("_in_use_nets") or self._networks_in_use()
+
     def _networks_in_use(self):
         return (
             (self.generator_half, self.discriminator_half) if self.half_size else (self.generator, self.discriminator)
@@ -360,7 +365,7 @@ class AdversarialModel(GenerativeModel):
         """The D and G updates of the networks in use now (the trainer compiles the step again when they change)."""
         clip = get_loss(self.config.loss).weight_clip
         generator, discriminator = self._networks_in_use()
-        object.__setattr__(self, "_in_use", (generator, discriminator))  # read while tracing; not tracked
+        object.__setattr__(self, "_in_use_nets", (generator, discriminator))  # read while tracing; not tracked
         return [
             Phase(
                 "discriminator",

@@ -47,7 +47,7 @@ def test_augmented_progressive_run_with_early_stopping_from_the_app(tmp_path):
 
         click_nav(driver, "Model")
         click_button(driver, "DCGAN")
-        choose(driver, "Preset", "progressive")
+        choose(driver, "Preset", "progressive · half size for the first half of the epochs, then full size")
         choose(driver, "DiffAugment", "translation,cutout")
         wait_text(driver, "digits · DCGAN")
 

@@ -67,7 +67,7 @@ def test_running_run_cannot_be_deleted_and_completed_cannot_resume(tmp_path):
     assert run.status()["state"] == "interrupted"  # the lock went with its holder
     done = store.create(CONFIG, "done")
     done.update_status(state="completed")
-    with pytest.raises(RunError, match="completed all its epochs"):
+    with pytest.raises(RunError, match="has completed its epochs; give a higher epoch count"):
         JobManager(store).resume("done")
 
 
