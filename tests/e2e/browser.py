@@ -192,3 +192,10 @@ def type_number(driver, label: str, value) -> None:
     field.send_keys(Keys.CONTROL, "a")
     field.send_keys(str(value), Keys.ENTER)
     settle(driver)
+
+
+def open_expander(driver, title: str) -> None:
+    """Open the expander whose heading ends with ``title``."""
+    summary = next(e for e in wait_for(driver, "[data-testid='stExpander'] summary") if e.text.strip().endswith(title))
+    summary.click()
+    settle(driver)

@@ -15,6 +15,7 @@ from tests.e2e.browser import (
     chromium,
     click_button,
     click_nav,
+    open_expander,
     served_app,
     settle,
     type_number,
@@ -40,12 +41,6 @@ def lan_address() -> str | None:
 def button_texts(driver) -> list[str]:
     """Every button's text, read in one go (a live page redraws between element lookups)."""
     return driver.execute_script("return [...document.querySelectorAll('button')].map(b => b.innerText)")
-
-
-def open_expander(driver, title: str) -> None:
-    summary = next(e for e in wait_for(driver, "[data-testid='stExpander'] summary") if e.text.strip().endswith(title))
-    summary.click()
-    settle(driver)
 
 
 def type_into(driver, label: str, text: str) -> None:

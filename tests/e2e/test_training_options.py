@@ -16,6 +16,7 @@ from tests.e2e.browser import (
     chromium,
     click_button,
     click_nav,
+    open_expander,
     served_app,
     settle,
     type_number,
@@ -54,7 +55,7 @@ def test_augmented_progressive_run_with_early_stopping_from_the_app(tmp_path):
         click_nav(driver, "Train")
         type_number(driver, "Epochs", 4)
         type_number(driver, "Metrics every N epochs", 1)
-        click_button(driver, "More options: early stopping, grids, warm start")
+        open_expander(driver, "More options: early stopping, grids, warm start")
         type_number(driver, "Early stopping (evaluations)", 3)
         click_button(driver, "16")
         click_button(driver, "Start training")
