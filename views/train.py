@@ -259,7 +259,9 @@ def live(run_id: str) -> None:
         st.caption(f"Epoch {last['epoch']}, {last['n']:,} samples scored by the dataset's own classifier.")
     elif cfg.get("eval_every"):
         every = cfg["eval_every"]
-        st.caption(f"Quality metrics are computed {'every epoch' if every == 1 else f'every {every} epochs'} and at the end.")
+        st.caption(
+            f"Quality metrics are computed {'every epoch' if every == 1 else f'every {every} epochs'} and at the end."
+        )
     if state in ("running", "queued") and not position:
         with st.expander("Log"):
             st.code(run.log_tail(15) or "(starting)")

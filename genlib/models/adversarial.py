@@ -207,6 +207,13 @@ class AdversarialModel(GenerativeModel):
 
     @property
     def sampling_network(self) -> keras.Model:
+        """The network that draws images: in a progressive first stage, the half-size generator
+        with its output enlarged 2x (what ``decode`` does), so a saved generator draws what the grids show."""
+        if self.half_size:
+            half = self.generator_half
+            enlarged = keras.layers.UpSampling2D(2, name="enlarge")(half.outputs[0])
+            inputs = half.inputs[0] if len(half.inputs) == 1 else half.inputs
+            return keras.Model(inputs, enlarged, name="generator_half_enlarged")
         return self.ema_generator or self.generator
 
     def networks(self):

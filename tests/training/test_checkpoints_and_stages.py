@@ -90,6 +90,8 @@ def test_progressive_run_grows_once_and_resumes_across_the_boundary(tmp_path):
     assert early.half_size and early.trained_side == 4 and int(early.trained_epochs.numpy()) == 1
     grid = early.generate(4, seed=0)
     assert grid.shape == (4, 8, 8, 1) and np.array_equal(grid[:, ::2, ::2], grid[:, 1::2, 1::2])  # 2x2 blocks
+    z = early.sample_latents(4, 0)  # a saved stage-1 generator draws what the grids show
+    np.testing.assert_array_equal(early.to_uint8(early.sampling_network(z)), grid)
 
     status = Trainer(run, resume=True).fit()
     assert status["state"] == "completed" and status["grown_at"] == 3 and status["trained_side"] == 8
