@@ -222,6 +222,8 @@ def cmd_train(args) -> int:
         if args.resume:
             _check_resume_args(args, run)
             if args.epochs is not None and args.epochs != run.read_config()["train"]["epochs"]:
+                if run.trainer_alive():  # its config is being read by that trainer: change nothing
+                    raise GenlibError(f"{run.path} is being trained right now; stop it before extending it")
                 run.extend(args.epochs)
     else:
         if args.resume:
