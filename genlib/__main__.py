@@ -5,6 +5,7 @@
     python -m genlib train --dataset mnist-test --family dcgan --epochs 3
     python -m genlib sample RUN --n 64 --out grid.png
     python -m genlib eval RUN [RUN ...]
+    python -m genlib export RUN --format onnx [--out FOLDER]
     python -m genlib bench
     python -m genlib speed config.json
     python -m genlib worker            # run queued jobs (the app starts one by itself)
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-_NEEDS_KERAS = {"train", "sample", "bench", "models", "eval", "speed"}
+_NEEDS_KERAS = {"train", "sample", "bench", "models", "eval", "speed", "export"}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -104,6 +105,29 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--inception", action="store_true", help="add standard FID (InceptionV3; needs a network)")
     e.add_argument("--which", choices=("best", "last"), default="best", help="best (lowest FID) or last model")
     e.set_defaults(func=cmd_eval)
+
+    x = sub.add_parser(
+        "export",
+        help="the generator as SavedModel, LiteRT, ONNX or .keras (checked by loading it back), metrics as CSV, "
+        "or a .zip bundle of it all",
+    )
+    x.add_argument("run", help="run id, or its directory in this workspace")
+    x.add_argument("--format", required=True, choices=("savedmodel", "litert", "onnx", "keras", "csv", "bundle"))
+    x.add_argument(
+        "--out",
+        help="a folder for a model format, a .csv or a .zip file (default: the run's exports/ folder); "
+        "outside the workspace",
+    )
+    x.add_argument("--which", choices=("best", "last"), default="best", help="best (lowest FID) or last model")
+    x.add_argument(
+        "--bundle-formats",
+        default="savedmodel,onnx",
+        metavar="F,F",
+        help="model formats in a bundle (default savedmodel,onnx)",
+    )
+    x.add_argument("--overwrite", action="store_true", help="replace --out if it exists (never a non-export folder)")
+    x.add_argument("--json", action="store_true", help="print the manifest as JSON")
+    x.set_defaults(func=cmd_export)
 
     sp = sub.add_parser("speed", help="measure seconds per epoch of a run config on this machine (JSON)")
     sp.add_argument("config", help="a config.json (train + model), as runs store it")
@@ -355,6 +379,26 @@ def cmd_sample(args) -> None:
     images = model.generate(args.n, seed=args.seed)
     save_png(make_grid(images, ncols=min(8, args.n)), args.out)
     print(f"wrote {args.n} samples from {run.id} (epoch {int(model.trained_epochs.numpy())}) to {args.out}")
+
+
+def cmd_export(args) -> None:
+    import json
+
+    from .export import export
+
+    formats = tuple(f.strip() for f in args.bundle_formats.split(",") if f.strip())
+    report = (lambda line: print(line, file=sys.stderr, flush=True)) if args.json else print
+    result = export(args.run, args.format, args.out, args.which, args.overwrite, formats, report=report)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    elif "check" in result:
+        check = result["check"]
+        print(
+            f"{result['title']}: {result['bytes'] / 1e6:.2f} MB in {result['seconds']['total']:.1f} s; "
+            f"{check['runtime']} matches the Keras model within {check['max_abs_diff']:.2g} on {check['n']} latents"
+        )
+    else:
+        print(f"wrote {result['path']} ({result['bytes'] / 1e6:.2f} MB)")
 
 
 def cmd_speed(args) -> None:

@@ -30,7 +30,7 @@ DATA_FIELDS = ("image_shape", "num_classes")
 # TrainConfig fields a person sets on the Train page (the rest are set by the app or CLI).
 TRAIN_FIELDS = ("epochs", "batch_size", "seed", "eval_every", "time_budget_s")
 # Further TrainConfig fields a person sets: the Train page's options, the Data page's augmentation.
-TRAIN_OPTION_FIELDS = ("early_stopping", "sample_every", "grid_size", "warm_start", "warm_start_parts")
+TRAIN_OPTION_FIELDS = ("early_stopping", "sample_every", "grid_size", "tensorboard", "warm_start", "warm_start_parts")
 AUGMENT_FIELDS = (
     "augment_flip",
     "augment_rotate",

@@ -1,8 +1,9 @@
-"""Gallery: a run's samples over time, interpolation, per-class rows, reconstructions, downloads."""
+"""Gallery: a run's samples over time, interpolation, per-class rows, reconstructions, downloads, exports."""
 
 import streamlit as st
 
 from genlib.errors import GenlibError, RunError
+from views._export import export_section
 from views._gallery import (
     class_rows,
     epoch_loss_figure,
@@ -183,3 +184,4 @@ st.download_button(
     file_name=f"{run.id}-{which}-generator.keras",
     key="generator_download",
 )
+export_section(run, which, int(model.trained_epochs.numpy()))

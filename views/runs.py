@@ -10,6 +10,7 @@ from genlib.errors import GenlibError
 from genlib.metrics import METRICS
 from views._auth import current_user
 from views._charts import CURVE_LAYOUT, compare_metrics
+from views._export import csv_download
 from views._state import RUN_ID, flash, guard, select_run, show_flashes
 from views._ui import job_manager, only_owner_text, plotly_chart
 
@@ -80,11 +81,13 @@ def runs_view() -> None:
     st.caption("Select one run to open or delete it, two or more to compare them.")
 
     if len(selected) == 1:
-        c1, c2 = st.columns(2)
+        c1, c3, c2 = st.columns(3)
         if c1.button("Open in Gallery", key="open_run", icon=":material/photo_library:"):
             select_run(selected[0])
             st.switch_page("views/gallery.py")
         chosen_run = store.get(selected[0])
+        with c3:
+            csv_download(chosen_run, key=f"csv_{selected[0]}")
         owner, title = chosen_run.owner, chosen_run.read_config().get("title")
         if chosen_run.status().get("state") in ("queued", "running"):
             c2.caption("Stop it on the Train page before deleting it.")

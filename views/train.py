@@ -51,7 +51,7 @@ def start() -> None:
 
 
 def training_options(values: dict) -> None:
-    """Early stopping, sampling cadence and grid size, and the run to warm-start from."""
+    """Early stopping, sampling cadence and grid size, TensorBoard logs, and the run to warm-start from."""
     c1, c2, c3 = st.columns(3)
     for col, name in ((c1, "early_stopping"), (c2, "sample_every")):
         seed_widget(f"train_{name}", values[name])
@@ -71,6 +71,14 @@ def training_options(values: dict) -> None:
         help=field_help("grid_size"),
         on_change=set_train_field,
         args=("grid_size",),
+    )
+    seed_widget("train_tensorboard", values["tensorboard"])
+    st.toggle(
+        "Write TensorBoard logs",
+        key="train_tensorboard",
+        help=field_help("tensorboard") + "  \nView them with `tensorboard --logdir workspace/runs`.",
+        on_change=set_train_field,
+        args=("tensorboard",),
     )
     family = choices().family
     sources = (

@@ -1,4 +1,4 @@
-"""Imports and evaluations as queued jobs, run by the worker in their own process.
+"""Imports, evaluations and exports as queued jobs, run by the worker in their own process.
 
 A task is a folder under ``workspace/tasks/`` in the run directory format
 (config.json names the task and its arguments, status.json, log.txt, lock), so
@@ -71,6 +71,23 @@ class TaskQueue:
             self._create("evaluate", {}, user),
             {"runs": list(run_ids), "n": int(n), "force": force, "inception": inception, "which": which},
         )
+
+    def submit_export(
+        self, user: User, run_id: str, fmt: str, which: str = "best", bundle_formats: tuple[str, ...] = ()
+    ) -> Run:
+        """Queue an export of a run the user may manage into that run's exports/ folder."""
+        from ..export import BUNDLE_DEFAULT_FORMATS, FORMATS, MODEL_FORMATS
+
+        user.require_train()
+        run = self.runs.get(run_id)
+        user.require_manage(run.owner, "export")
+        if fmt not in FORMATS:
+            raise GenlibError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+        bundle_formats = tuple(bundle_formats) or BUNDLE_DEFAULT_FORMATS
+        if fmt == "bundle" and not set(bundle_formats) <= set(MODEL_FORMATS):
+            raise GenlibError(f"bundle formats must be among {', '.join(MODEL_FORMATS)}")
+        args = {"run": run_id, "format": fmt, "which": which, "bundle_formats": list(bundle_formats)}
+        return self._queue(self._create("export", {}, user), args)
 
     def get(self, task_id: str) -> Run:
         return self.store.get(task_id)
@@ -161,4 +178,24 @@ def _evaluate(task: Run, args: dict) -> dict:
     return {"seconds": done}
 
 
-_HANDLERS = {"import": _import, "evaluate": _evaluate}
+def _export(task: Run, args: dict) -> dict:
+    from ..export import MODEL_FORMATS, export
+    from ..training.backends import import_quietly
+
+    import_quietly()
+    fmt = args["format"]
+    # loading, then writing and checking each model format
+    total = 1 + 2 * (len(args["bundle_formats"]) if fmt == "bundle" else 1 if fmt in MODEL_FORMATS else 0) + 1
+    done = 0
+
+    def report(text: str) -> None:
+        nonlocal done
+        done += 1
+        print(text, flush=True)
+        task.update_status(phase=text, progress=min(done / total, 1.0))
+
+    result = export(args["run"], fmt, which=args["which"], bundle_formats=tuple(args["bundle_formats"]), report=report)
+    return {k: v for k, v in result.items() if k in ("format", "path", "bytes", "check", "formats", "epoch", "rows")}
+
+
+_HANDLERS = {"import": _import, "evaluate": _evaluate, "export": _export}

@@ -56,6 +56,9 @@ class TrainConfig(BaseConfig):
         0.0, "Brighten or darken real images by up to this share of the pixel range.", low=0.0, high=0.5
     )
     augment_contrast: float = param(0.0, "Raise or lower real images' contrast by up to this share.", low=0.0, high=0.9)
+    tensorboard: bool = param(
+        True, "Also write TensorBoard event files (every logged value, the grids, the settings) to tensorboard/."
+    )
     warm_start: str = param(
         "", "Start from the weights of this run's model, its best if it kept one (a run id; empty = random)."
     )

@@ -103,6 +103,7 @@ class Trainer:
         self.model_cfg_dict = cfg["model"]
         self.quota_bytes = Limits.from_env().disk_mb_per_run << 20
         self._stop = False
+        self.tensorboard = None  # a TensorBoardLog while training, if the run asks for one
 
     # -- signals ---------------------------------------------------------
     def request_stop(self, *_args) -> None:
@@ -147,6 +148,9 @@ class Trainer:
             finally:
                 for sig, handler in previous.items():
                     signal.signal(sig, handler)
+                if self.tensorboard:
+                    self.tensorboard.close()
+                    self.tensorboard = None
             return self.run.update_status(state=final_state, finished_at=time.time(), eta_s=None, phase=None)
 
     def _train(self) -> str:
@@ -205,6 +209,10 @@ class Trainer:
                     f"(its best model where it kept one, else its last: epoch {epoch})"
                 )
         first_epoch = int(model.trained_epochs.numpy()) + 1
+        if tc.tensorboard:
+            from .tensorboard import FOLDER, TensorBoardLog
+
+            self.tensorboard = TensorBoardLog(self.run.path / FOLDER, self.run.id, self.run.read_config())
         model.grow((first_epoch - 1) / tc.epochs)  # a run resumed past its half-size stage starts at full size
 
         images = be.to_device(model.to_model_range(ds.images))
@@ -326,6 +334,8 @@ class Trainer:
             "images_per_s": job.timer.rate(),
         }
         append_jsonl(self.run.metrics_path, record)
+        if self.tensorboard:
+            self.tensorboard.scalars("step", values, record["step"])
         info = {"steps_per_epoch": job.steps, "epochs": job.tc.epochs, "epoch_step": epoch_step}
         self.report({**record, **info, "eta_s": job.timer.eta()})
 
@@ -404,6 +414,9 @@ class Trainer:
         scores = evaluate_model(model, evaluator, n=n)
         record = {"kind": "eval", "epoch": epoch, "time": time.time(), **scores}
         append_jsonl(self.run.metrics_path, record)
+        if self.tensorboard:
+            self.tensorboard.scalars("eval", scores, epoch)
+            self.tensorboard.flush()
         self._log(
             f"eval epoch {epoch} ({n} samples, {time.time() - started:.1f}s): FID {scores['fid']:.2f}  "
             f"IS {scores['inception_score']:.2f}  precision {scores['precision']:.2f}  recall {scores['recall']:.2f}  "
@@ -436,6 +449,10 @@ class Trainer:
         with atomic_path(self.run.checkpoint_path) as tmp:
             model.save(tmp)
         append_jsonl(self.run.metrics_path, record)
+        if self.tensorboard:
+            self.tensorboard.scalars("epoch", record, epoch)
+            self.tensorboard.image("samples", grid, epoch)
+            self.tensorboard.flush()
         losses = "  ".join(
             f"{k} {v:.4f}" for k, v in record.items() if k not in ("kind", "epoch", "time", "seconds", "images_per_s")
         )

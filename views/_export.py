@@ -1,0 +1,181 @@
+"""The Gallery's Export section: queue an export of the run's model, watch it, download what is there.
+
+The export runs as a task in the worker's process (genlib/runs/tasks.py), never in the server;
+what it writes lands in the run's exports/ folder, so every viewer of the run sees the same list.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import streamlit as st
+
+from genlib.errors import GenlibError
+from genlib.export import MODEL_FORMATS, exports_dir, folder_zip_bytes, metrics_csv, read_exports
+from genlib.runs import Run
+from views._auth import current_user
+from views._state import flash, guard
+from views._ui import job_manager, only_owner_text, task_queue
+
+CHOICES = {
+    **{fmt: spec.title for fmt, spec in MODEL_FORMATS.items()},
+    "bundle": "Run bundle (.zip)",
+}
+HELP = {
+    **{fmt: spec.use for fmt, spec in MODEL_FORMATS.items()},
+    "bundle": "config, the generator in the chosen formats, grids, GIF, metrics CSV and a README with code",
+}
+
+
+def _task_key(run_id: str) -> str:
+    return f"export_task_{run_id}"
+
+
+def export_section(run: Run, which: str, epoch: int) -> None:
+    st.subheader("Export")
+    st.caption(
+        f"Take the {which} model (epoch {epoch}) away. Each export is loaded back in its own runtime and "
+        "compared with the Keras model on the same latent vectors; one that does not match is deleted."
+    )
+    user = current_user()
+    allowed = user.can_manage(run.owner)
+    c1, c2 = st.columns([2, 3])
+    fmt = c1.radio(
+        "Format", list(CHOICES), format_func=CHOICES.get, key=f"export_format_{run.id}", disabled=not allowed
+    )
+    c2.caption(f"**{CHOICES[fmt]}**: {HELP[fmt]}.")
+    bundle_formats: list[str] = []
+    if fmt == "bundle":
+        bundle_formats = c2.multiselect(
+            "Model formats in the bundle",
+            list(MODEL_FORMATS),
+            default=["savedmodel", "onnx"],
+            format_func=lambda f: MODEL_FORMATS[f].title,
+            key=f"export_bundle_formats_{run.id}",
+            disabled=not allowed,
+        )
+    busy = bool(st.session_state.get(_task_key(run.id)))
+    if c2.button(
+        "Export",
+        type="primary",
+        icon=":material/ios_share:",
+        key=f"export_button_{run.id}",
+        disabled=not allowed or busy or (fmt == "bundle" and not bundle_formats),
+    ):
+        try:
+            task = task_queue().submit_export(user, run.id, fmt, which, tuple(bundle_formats))
+            st.session_state[_task_key(run.id)] = task.id
+            st.rerun()
+        except GenlibError as exc:
+            st.error(str(exc), icon=":material/error:")
+    if not allowed:
+        c2.caption(only_owner_text(run.owner, "export it") + " Everyone can download what is exported below.")
+    if st.session_state.get(_task_key(run.id)):
+        export_progress(run.id, st.session_state[_task_key(run.id)])
+    exported_list(run.id)
+
+
+@st.fragment(run_every="1s")
+@guard
+def export_progress(run_id: str, task_id: str) -> None:
+    """The queued export's phase and progress; the page reloads when it ends."""
+    try:
+        status = task_queue().get(task_id).status()
+    except GenlibError:
+        st.session_state.pop(_task_key(run_id), None)
+        return
+    if status["state"] in ("queued", "running"):
+        text = status.get("phase") or ("waiting for the worker" if status["state"] == "queued" else "starting")
+        st.progress(float(status.get("progress") or 0.0), text=f"Exporting… {text}")
+        return
+    st.session_state.pop(_task_key(run_id), None)
+    if status["state"] == "completed":
+        result = status.get("result") or {}
+        check = result.get("check")
+        note = f" Checked: max abs difference {check['max_abs_diff']:.2g}." if check else ""
+        flash(f"Exported to {Path(result.get('path', '')).name}.{note}")
+    else:
+        flash(f"The export failed: {status.get('error')}", "warning")
+    st.rerun(scope="app")
+
+
+def _read(path: Path) -> bytes:
+    if not path.exists():
+        raise GenlibError(f"{path.name} was removed meanwhile (replaced by a new export, or the run was deleted)")
+    return folder_zip_bytes(path) if path.is_dir() else path.read_bytes()
+
+
+@st.fragment(run_every="10s")
+@guard
+def exported_list(run_id: str) -> None:
+    """What the run's exports/ folder holds, for everyone who can see the run; follows other sessions' exports."""
+    try:
+        run = job_manager().store.get(run_id)
+    except GenlibError:
+        return
+    manifests = read_exports(run)
+    bundles = _bundles(run)
+    if not manifests and not bundles:
+        st.caption("Nothing exported from this run yet.")
+    for m in manifests:
+        folder = Path(m["path"])
+        artifact = folder / m["artifact"]
+        check = m["check"]
+        single = artifact.is_file()
+        c1, c2 = st.columns([3, 1.2])
+        c1.markdown(
+            f":material/check_circle: **{m['title']}** · {m['which']} model, epoch {m['epoch']} · "
+            f"{m['bytes'] / 1e6:.2f} MB  \n"
+            f"Checked with {check['runtime']} on {check['n']} latent vectors: max abs difference "
+            f"**{check['max_abs_diff']:.2g}** (allowed {check['tolerance']:g}) · "
+            f"{time.strftime('%H:%M', time.localtime(m['created_at']))}"
+        )
+        name = artifact.name if single else f"{folder.name}.zip"
+        c2.download_button(
+            "Download",
+            lambda path=(artifact if single else folder): _read(path),
+            file_name=f"{run.id}-{name}",
+            key=f"export_download_{folder.name}",
+            icon=":material/download:",
+        )
+    for bundle, size, mtime in bundles:
+        c1, c2 = st.columns([3, 1.2])
+        c1.markdown(
+            f":material/folder_zip: **Run bundle** · {bundle.name} · {size / 1e6:.2f} MB · "
+            f"{time.strftime('%H:%M', time.localtime(mtime))}"
+        )
+        c2.download_button(
+            "Download",
+            lambda path=bundle: _read(path),
+            file_name=bundle.name,
+            mime="application/zip",
+            key=f"export_download_{bundle.name}",
+            icon=":material/download:",
+        )
+
+
+def _bundles(run: Run) -> list[tuple[Path, int, float]]:
+    """(path, bytes, mtime) of the run's bundles, newest first; files removed meanwhile are left out."""
+    found = []
+    folder = exports_dir(run)
+    for path in folder.glob("*.zip") if folder.is_dir() else ():
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        found.append((path, stat.st_size, stat.st_mtime))
+    return sorted(found, key=lambda item: -item[2])
+
+
+def csv_download(run: Run, key: str) -> None:
+    """The run's metrics.jsonl as CSV, made when clicked."""
+    st.download_button(
+        "Metrics as CSV",
+        lambda: metrics_csv(run).encode(),
+        file_name=f"{run.id}-metrics.csv",
+        mime="text/csv",
+        key=key,
+        icon=":material/table:",
+        help="Every logged step, epoch and evaluation, one row each (column kind), for a spreadsheet.",
+    )
