@@ -118,6 +118,8 @@ def exported_list(run_id: str) -> None:
     bundles = _bundles(run)
     if not manifests and not bundles:
         st.caption("Nothing exported from this run yet.")
+        return
+    st.markdown("**Exported from this run** (everyone who opens the run sees and can download these)")
     for m in manifests:
         folder = Path(m["path"])
         artifact = folder / m["artifact"]

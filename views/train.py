@@ -147,7 +147,7 @@ with st.expander(
             on_change=set_train_field,
             args=(name,),
         )
-    with st.expander("More options: early stopping, grids, warm start", icon=":material/tune:"):
+    with st.expander("More options: early stopping, grids, TensorBoard, warm start", icon=":material/tune:"):
         training_options(values)
     try:
         choices().train_config()

@@ -8,7 +8,7 @@ the run directories (the queue's only state, so nothing is lost when the app or
 the worker restarts) and starts, in ``queued_at`` order:
 
 - training runs, at most ``Limits.concurrent_jobs`` at a time;
-- tasks (imports, evaluations), one at a time, in their own lane so an import
+- tasks (imports, evaluations, exports), one at a time, in their own lane so an import
   never waits behind a long training run.
 
 It keeps one training process warm: Python started and TensorFlow imported,

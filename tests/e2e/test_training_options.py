@@ -55,7 +55,7 @@ def test_augmented_progressive_run_with_early_stopping_from_the_app(tmp_path):
         click_nav(driver, "Train")
         type_number(driver, "Epochs", 4)
         type_number(driver, "Metrics every N epochs", 1)
-        open_expander(driver, "More options: early stopping, grids, warm start")
+        open_expander(driver, "More options: early stopping, grids, TensorBoard, warm start")
         type_number(driver, "Early stopping (evaluations)", 3)
         click_button(driver, "16")
         click_button(driver, "Start training")

@@ -36,6 +36,8 @@ def test_a_viewer_can_start_stop_delete_or_upload_nothing(config, tmp_path):
         TaskQueue().submit_import(VIEWER, "mine", ("x.npy", b"\x93NUMPY"))
     with pytest.raises(Forbidden):
         TaskQueue().submit_evaluate(VIEWER, [run.id], 1000)
+    with pytest.raises(Forbidden):
+        TaskQueue().submit_export(VIEWER, run.id, "onnx")
     assert [r.id for r in manager.store.list()] == [run.id] and run.status()["state"] == "queued"
     assert not (tmp_path / "home" / "tasks").exists() or not list((tmp_path / "home" / "tasks").iterdir())
 
@@ -51,6 +53,8 @@ def test_a_trainer_manages_only_their_own_runs_and_the_presenter_all(config):
         manager.store.delete(ann_run.id, BOB)
     with pytest.raises(Forbidden):
         TaskQueue().submit_evaluate(BOB, [ann_run.id], 1000)
+    with pytest.raises(Forbidden, match="Ann's run"):
+        TaskQueue().submit_export(BOB, ann_run.id, "bundle")
     with pytest.raises(Forbidden):
         TaskQueue().submit_import(ANN, "mine", ("x.npy", b""))  # imports are the presenter's
     manager.stop(ann_run.id, ANN)  # still waiting in line: taken out without any process
