@@ -87,6 +87,13 @@ def exports_dir(run: Run) -> Path:
     return run.path / "exports"
 
 
+def effective_which(run: Run, which: str) -> str:
+    """``best`` only where the run kept a best model; otherwise its last is what ``best`` serves."""
+    if which not in MODEL_CHOICES:
+        raise ExportError(f"which must be one of {', '.join(MODEL_CHOICES)}, got {which!r}")
+    return "best" if which == "best" and run.best() else "last"
+
+
 def default_out(run: Run, fmt: str, which: str = "best") -> Path:
     """Where an export goes when no path is given: the run's own ``exports/`` folder."""
     if fmt == "csv":
@@ -114,9 +121,20 @@ def workspace_run(run_or_id: Run | str) -> Run:
     return store.get(path.name)
 
 
-def check_destination(run: Run, out: Path, overwrite: bool) -> Path:
-    """``out`` resolved, if an export may be written there; ExportError saying why not."""
+def check_destination(run: Run, out: Path, overwrite: bool, fmt: str) -> Path:
+    """``out`` resolved, if an export in ``fmt`` may be written there; ExportError saying why not.
+    A model export is a folder, a CSV a ``.csv`` file, a bundle a ``.zip`` file."""
     out = Path(out).expanduser().resolve()
+    suffix = {"csv": ".csv", "bundle": ".zip"}.get(fmt)
+    if suffix and out.suffix.lower() != suffix:
+        raise ExportError(f"a {'bundle' if fmt == 'bundle' else 'CSV'} goes to a {suffix} file, got {out.name}")
+    file_suffixes = {".onnx", ".tflite", ".keras", ".pb", ".zip", ".csv"}
+    if not suffix and out.suffix.lower() in file_suffixes:
+        artifact = MODEL_FORMATS[fmt].artifact if fmt in MODEL_FORMATS else "the model"
+        raise ExportError(
+            f"--out is a folder for a model export (it will hold {artifact} and {MANIFEST}); got {out.name}. "
+            f"Give a folder name, e.g. {out.with_suffix('').name}"
+        )
     home = paths.home().resolve()
     own = exports_dir(run).resolve()
     if out == own or own in out.parents:
@@ -135,6 +153,9 @@ def check_destination(run: Run, out: Path, overwrite: bool) -> Path:
             raise ExportError(f"{out} already exists; choose another path, or pass --overwrite to replace it")
         if out.is_dir() and not (out / MANIFEST).is_file():
             raise ExportError(f"{out} is a folder that is not a GenLab export; it is never replaced")
+        if out.is_dir() != (suffix is None):
+            kind = "folder" if out.is_dir() else "file"
+            raise ExportError(f"{out} is a {kind}; it is not replaced by a {fmt} export")
     return out
 
 
@@ -312,9 +333,7 @@ def load_for_export(run: Run, which: str = "best"):
     """The run's model to export; ExportError before its first checkpoint."""
     from .explore import load_run_model
 
-    if which not in MODEL_CHOICES:
-        raise ExportError(f"which must be one of {', '.join(MODEL_CHOICES)}, got {which!r}")
-    model = load_run_model(run, which)
+    model = load_run_model(run, effective_which(run, which))
     if model is None:
         raise ExportError(f"run {run.id} has no saved model yet (it has not finished an epoch)")
     return model
@@ -334,7 +353,8 @@ def export_model(
     if fmt not in MODEL_FORMATS:
         raise ExportError(f"format must be one of {', '.join(MODEL_FORMATS)}, got {fmt!r}")
     run = workspace_run(run)
-    out = check_destination(run, Path(out) if out else default_out(run, fmt, which), overwrite)
+    which = effective_which(run, which)
+    out = check_destination(run, Path(out) if out else default_out(run, fmt, which), overwrite, fmt)
     if model is None:
         report("loading the model")
         model = load_for_export(run, which)
@@ -360,6 +380,7 @@ def _write_export(run: Run, model, fmt: str, which: str, out: Path, report: Repo
         check = _check(fmt, artifact, feed, expected, model)
         manifest = _manifest(run, model, fmt, which, source, artifact, check, written_s, time.time() - started)
         write_json(tmp / MANIFEST, manifest)
+        _shareable(tmp)
         _replace(tmp, out)
     except ExportError:
         raise
@@ -382,9 +403,11 @@ def _manifest(run, model, fmt, which, source, artifact: Path, check, written_s, 
         {"name": "images", "dtype": "uint8", "shape": [None, h, w, c], "range": [0, 255]},
         {"name": "pixels", "dtype": "float32", "shape": [None, h, w, c], "range": [0.0, 1.0]},
     ]
-    if fmt == "keras":  # the network as trained: one output in the model's own range
+    if fmt == "keras":  # the network as trained: its own input names, one output in the model's own range
         low = -1.0 if model.output_activation == "tanh" else 0.0
         outputs = [{"name": "output", "dtype": "float32", "shape": [None, h, w, c], "range": [low, 1.0]}]
+        for spec, tensor in zip(inputs, model.sampling_network.inputs, strict=True):
+            spec["name"] = tensor.name
     size = folder_bytes(artifact) if artifact.is_dir() else artifact.stat().st_size
     return {
         "genlab_export": 1,
@@ -434,17 +457,38 @@ def folder_zip_bytes(folder: Path) -> bytes:
 def _add_folder(zf: zipfile.ZipFile, folder: Path, prefix: str) -> None:
     for path in sorted(folder.rglob("*")):
         if path.is_file():
-            zf.write(path, f"{prefix}/{path.relative_to(folder)}")
+            _zip_file(zf, f"{prefix}/{path.relative_to(folder)}", path.read_bytes())
+
+
+def _zip_file(zf: zipfile.ZipFile, name: str, data: bytes | str) -> None:
+    """One entry, readable by everyone once unpacked (the workspace's own files are private to its user)."""
+    info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
+    info.external_attr = 0o644 << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    zf.writestr(info, data)
+
+
+def _shareable(path: Path) -> None:
+    """Files of an export readable by everyone, as a download or a copy would be (temporary files are 0600)."""
+    for p in [path, *path.rglob("*")] if path.is_dir() else [path]:
+        p.chmod(0o755 if p.is_dir() else 0o644)
 
 
 # -- metrics as CSV -------------------------------------------------------------
-CSV_LEAD = ("kind", "epoch", "step", "time")
+CSV_LEAD = ("kind", "epoch", "step", "time", "time_utc")
 
 
 def metrics_csv(run: Run) -> str:
     """metrics.jsonl as CSV: one row per step, epoch and evaluation record (column ``kind``), in order;
-    the columns are every key any record has, the bookkeeping ones first."""
-    records = run.metrics()
+    the columns are every key any record has, the bookkeeping ones first (``time`` in Unix seconds,
+    ``time_utc`` readable). ExportError if the run has logged nothing yet."""
+    order = {"step": 0, "epoch": 1, "eval": 2}  # within an epoch: its steps, the epoch's means, its evaluation
+    records = sorted(run.metrics(), key=lambda r: (r.get("epoch", 0), order.get(r.get("kind"), 3), r.get("step") or 0))
+    if not records:
+        raise ExportError(f"run {run.id} has no metrics yet (nothing is logged before its first steps)")
+    for record in records:
+        if isinstance(record.get("time"), (int, float)):
+            record["time_utc"] = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(record["time"]))
     keys = [k for k in CSV_LEAD if any(k in r for r in records)]
     for record in records:
         keys += [k for k in record if k not in keys and not isinstance(record[k], (dict, list))]
@@ -457,10 +501,11 @@ def metrics_csv(run: Run) -> str:
 
 def export_csv(run: Run | str, out: str | Path | None = None, overwrite: bool = False) -> dict:
     run = workspace_run(run)
-    out = check_destination(run, Path(out) if out else default_out(run, "csv"), overwrite)
+    out = check_destination(run, Path(out) if out else default_out(run, "csv"), overwrite, "csv")
     text = metrics_csv(run)
     with atomic_path(out) as tmp:
         tmp.write_text(text)
+        _shareable(tmp)
     return {"format": "csv", "path": str(out), "rows": text.count("\n") - 1, "bytes": out.stat().st_size}
 
 
@@ -483,9 +528,8 @@ def export_bundle(
         got = ", ".join(formats) or "none"
         raise ExportError(f"bundle formats must be among {', '.join(MODEL_FORMATS)}, got {got}")
     run = workspace_run(run)
-    out = check_destination(run, Path(out) if out else default_out(run, "bundle", which), overwrite)
-    if out.suffix != ".zip":
-        raise ExportError(f"a bundle is a .zip file, got {out.name}")
+    which = effective_which(run, which)
+    out = check_destination(run, Path(out) if out else default_out(run, "bundle", which), overwrite, "bundle")
     report("loading the model")
     model = load_for_export(run, which)
     work = _temp_sibling(out)
@@ -507,12 +551,13 @@ def export_bundle(
         (extra / "metrics.csv").write_text(metrics_csv(run))
         readme = bundle_readme(run, model, which, manifests)
         with atomic_path(out) as tmp_zip, zipfile.ZipFile(tmp_zip, "w", zipfile.ZIP_DEFLATED) as zf:
-            zf.writestr("README.md", readme)
-            zf.write(run.config_path, "config.json")
+            _zip_file(zf, "README.md", readme)
+            _zip_file(zf, "config.json", run.config_path.read_bytes())
             for path in sorted(extra.iterdir()):
-                zf.write(path, path.name)
+                _zip_file(zf, path.name, path.read_bytes())
             for fmt in formats:
                 _add_folder(zf, work / fmt, fmt)
+            _shareable(tmp_zip)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report(f"bundle written to {out}")

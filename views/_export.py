@@ -15,7 +15,7 @@ from genlib.errors import GenlibError
 from genlib.export import MODEL_FORMATS, exports_dir, folder_zip_bytes, metrics_csv, read_exports
 from genlib.runs import Run
 from views._auth import current_user
-from views._state import flash, guard
+from views._state import guard
 from views._ui import job_manager, only_owner_text, task_queue
 
 CHOICES = {
@@ -32,8 +32,13 @@ def _task_key(run_id: str) -> str:
     return f"export_task_{run_id}"
 
 
+def _outcome_key(run_id: str) -> str:
+    return f"export_outcome_{run_id}"
+
+
 def export_section(run: Run, which: str, epoch: int) -> None:
     st.subheader("Export")
+    which = "best" if which == "best" and run.best() else "last"  # a run without metrics has only its last
     st.caption(
         f"Take the {which} model (epoch {epoch}) away. Each export is loaded back in its own runtime and "
         "compared with the Keras model on the same latent vectors; one that does not match is deleted."
@@ -73,6 +78,12 @@ def export_section(run: Run, which: str, epoch: int) -> None:
         c2.caption(only_owner_text(run.owner, "export it") + " Everyone can download what is exported below.")
     if st.session_state.get(_task_key(run.id)):
         export_progress(run.id, st.session_state[_task_key(run.id)])
+    outcome = st.session_state.pop(_outcome_key(run.id), None)
+    if outcome:  # what this session's last export came to, next to the button that started it
+        kind, text = outcome
+        (st.success if kind == "success" else st.warning)(
+            text, icon=":material/check_circle:" if kind == "success" else ":material/warning:"
+        )
     exported_list(run.id)
 
 
@@ -94,9 +105,10 @@ def export_progress(run_id: str, task_id: str) -> None:
         result = status.get("result") or {}
         check = result.get("check")
         note = f" Checked: max abs difference {check['max_abs_diff']:.2g}." if check else ""
-        flash(f"Exported to {Path(result.get('path', '')).name}.{note}")
+        outcome = ("success", f"Exported to {Path(result.get('path', '')).name}.{note}")
     else:
-        flash(f"The export failed: {status.get('error')}", "warning")
+        outcome = ("warning", f"The export failed: {status.get('error')}")
+    st.session_state[_outcome_key(run_id)] = outcome
     st.rerun(scope="app")
 
 
@@ -112,8 +124,8 @@ def exported_list(run_id: str) -> None:
     """What the run's exports/ folder holds, for everyone who can see the run; follows other sessions' exports."""
     try:
         run = job_manager().store.get(run_id)
-    except GenlibError:
-        return
+    except GenlibError:  # deleted in another session: the whole page moves on
+        st.rerun(scope="app")
     manifests = read_exports(run)
     bundles = _bundles(run)
     if not manifests and not bundles:
@@ -137,7 +149,7 @@ def exported_list(run_id: str) -> None:
         c2.download_button(
             "Download",
             lambda path=(artifact if single else folder): _read(path),
-            file_name=f"{run.id}-{name}",
+            file_name=f"{run.id}-{m['which']}-{name}",
             key=f"export_download_{folder.name}",
             icon=":material/download:",
         )
@@ -171,7 +183,8 @@ def _bundles(run: Run) -> list[tuple[Path, int, float]]:
 
 
 def csv_download(run: Run, key: str) -> None:
-    """The run's metrics.jsonl as CSV, made when clicked."""
+    """The run's metrics.jsonl as CSV, made when clicked; disabled until the run has logged something."""
+    logged = run.metrics_path.is_file() and run.metrics_path.stat().st_size > 0
     st.download_button(
         "Metrics as CSV",
         lambda: metrics_csv(run).encode(),
@@ -179,5 +192,7 @@ def csv_download(run: Run, key: str) -> None:
         mime="text/csv",
         key=key,
         icon=":material/table:",
-        help="Every logged step, epoch and evaluation, one row each (column kind), for a spreadsheet.",
+        disabled=not logged,
+        help="Every logged step, epoch and evaluation, one row each (column kind), for a spreadsheet."
+        + ("" if logged else " Nothing is logged yet."),
     )

@@ -4,6 +4,7 @@ import time
 
 import streamlit as st
 
+from genlib import paths
 from genlib.choices import TRAIN_FIELDS
 from genlib.config import field_label
 from genlib.errors import ConfigError, GenlibError, RunError
@@ -76,7 +77,7 @@ def training_options(values: dict) -> None:
     st.toggle(
         "Write TensorBoard logs",
         key="train_tensorboard",
-        help=field_help("tensorboard") + "  \nView them with `tensorboard --logdir workspace/runs`.",
+        help=field_help("tensorboard") + f"  \nView every run's logs with `tensorboard --logdir {paths.runs_dir()}`.",
         on_change=set_train_field,
         args=("tensorboard",),
     )

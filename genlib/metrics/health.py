@@ -181,7 +181,12 @@ def _mode_collapse(evals: list[dict], adversarial: bool = True, kept: dict | Non
     counts = last.get("class_counts") or []
     k = len(counts) or None
     covered = f"{round(last['coverage'] * k)}/{k} classes" if k else f"{last['coverage']:.0%} of the classes"
-    if adversarial:
+    if adversarial and "label_accuracy" in last:  # a conditional GAN already is told the class
+        advice = (
+            "Lower the learning rate, train for fewer epochs or try another seed; label smoothing or "
+            "spectral norm keep the discriminator from overpowering the generator."
+        )
+    elif adversarial:
         advice = (
             "Lower the learning rate, train for fewer epochs or try another seed; or try a conditional model "
             "(cgan), which is told which class to draw."

@@ -57,7 +57,7 @@ class TrainConfig(BaseConfig):
     )
     augment_contrast: float = param(0.0, "Raise or lower real images' contrast by up to this share.", low=0.0, high=0.9)
     tensorboard: bool = param(
-        True, "Also write TensorBoard event files (every logged value, the grids, the settings) to tensorboard/."
+        True, "Also write TensorBoard event files (every logged value, the grids, the settings) into the run's folder."
     )
     warm_start: str = param(
         "", "Start from the weights of this run's model, its best if it kept one (a run id; empty = random)."
