@@ -114,3 +114,13 @@ def test_eval_prints_the_metrics_table_and_stores_it(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)[0]["scores"] == stored["scores"]
     assert main(["eval", str(run_dir), "--n", "5"]) == 2
     assert "--n must be between" in capsys.readouterr().err
+
+
+def test_an_unsupported_keras_backend_is_one_line_and_exit_2(tmp_path):
+    env = {**os.environ, "KERAS_BACKEND": "jax", "GENLAB_HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "genlib", "train", "--epochs", "1"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith("error: Keras could not load its 'jax' backend")
+    assert "KERAS_BACKEND=tensorflow" in done.stderr

@@ -269,7 +269,8 @@ def live(run_id: str) -> None:
     elif cfg.get("eval_every"):
         every = cfg["eval_every"]
         st.caption(
-            f"Quality metrics are computed {'every epoch' if every == 1 else f'every {every} epochs'} and at the end."
+            f"Quality metrics are computed {'every epoch' if every == 1 else f'every {every} epochs'} "
+            f"(fewer when they would take more than {cfg.get('eval_share', 0.1):.0%} of the time) and at the end."
         )
     if state in ("running", "queued") and not position:
         with st.expander("Log"):

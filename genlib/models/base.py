@@ -197,6 +197,11 @@ class GenerativeModel(keras.Model):
     def from_config(cls, config: dict) -> "GenerativeModel":
         return cls(cls.config_class.from_dict(config["config"]), name=config.get("name"))
 
+    def uint8_to_model_range(self, images):
+        """``to_model_range`` for a tensor inside a compiled step."""
+        x = ops.cast(images, "float32") / 255.0
+        return x * 2.0 - 1.0 if self.output_activation == "tanh" else x
+
     def to_model_range(self, images_uint8: np.ndarray) -> np.ndarray:
         x = np.asarray(images_uint8, np.float32) / 255.0
         return x * 2.0 - 1.0 if self.output_activation == "tanh" else x

@@ -17,7 +17,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -158,8 +158,9 @@ class Trainer:
         for epoch in range(job.first_epoch, job.tc.epochs + 1):
             outcome, record = self._run_epoch(job, epoch)
             if outcome == "stopped":
+                self._checkpoint_last_epoch(job)
                 return "stopped"
-            self._end_epoch(job.model, epoch, record)
+            self._end_epoch(job, epoch, record)
             no_better = self._maybe_evaluate(job, epoch, out_of_time=outcome == "out of time")
             losses = {k: v for k, v in record.items() if k in job.keys and k != "lr"}
             timer = job.timer
@@ -179,6 +180,8 @@ class Trainer:
                 self._log(f"disk quota of {self.quota_bytes >> 20} MB reached at epoch {epoch}; stopping")
                 self.run.update_status(stopped_early=f"disk quota of {self.quota_bytes >> 20} MB reached")
                 break
+        if job.snapshot.epoch is not None:  # the run ends here: its checkpoint is its last epoch
+            self._checkpoint(job, job.snapshot.epoch)
         self._save_final(job.model)
         return "completed"
 
@@ -215,7 +218,7 @@ class Trainer:
             self.tensorboard = TensorBoardLog(self.run.path / FOLDER, self.run.id, self.run.read_config())
         model.grow((first_epoch - 1) / tc.epochs)  # a run resumed past its half-size stage starts at full size
 
-        images = be.to_device(model.to_model_range(ds.images))
+        images = be.to_device(ds.images)  # uint8: scaled batch by batch inside the step
         labels = be.to_device(ds.labels if ds.labels is not None else np.zeros(len(ds), np.int32), "int32")
         batch = min(tc.batch_size, len(ds))
         steps = len(ds) // batch
@@ -261,6 +264,7 @@ class Trainer:
             first_epoch=first_epoch,
             keys=keys,
             timer=_Throughput(total_images=total_images, budget_s=tc.time_budget_s),
+            snapshot=_Snapshot(model),
         )
 
     def _run_epoch(self, job: _Job, epoch: int) -> tuple[str, dict]:
@@ -340,7 +344,8 @@ class Trainer:
         self.report({**record, **info, "eta_s": job.timer.eta()})
 
     def _maybe_evaluate(self, job: _Job, epoch: int, out_of_time: bool) -> int:
-        """Quality metrics every ``eval_every`` epochs and at the end; the evaluator is made at first use.
+        """Quality metrics every ``eval_every`` epochs, as long as evaluations have taken at most
+        ``eval_share`` of the wall time, and always at the end; the evaluator is made at first use.
 
         A new lowest FID saves the model as ``checkpoints/best.keras``. Returns the number of
         evaluations since the best when that reaches ``early_stopping`` (time to stop), else 0.
@@ -348,9 +353,16 @@ class Trainer:
         tc = job.tc
         if not tc.eval_every or not (out_of_time or epoch == tc.epochs or epoch % tc.eval_every == 0):
             return 0
+        last = out_of_time or epoch == tc.epochs
+        if not last and job.eval_seconds > tc.eval_share * (time.time() - job.started):
+            return 0  # evaluations have had their share of the wall time; a later due one will run
+        since = int(self.run.raw_status().get("evals_since_best") or 0)
+        if tc.early_stopping and since + 1 >= tc.early_stopping:  # this evaluation may end the run
+            self._checkpoint(job, epoch)
         with job.timer.paused():
-            if job.evaluator is _LATER:
+            if job.evaluator is _LATER:  # prepared once per dataset and cached: not counted in the share
                 job.evaluator = self._evaluator(job.ds)
+            started = time.time()
             try:
                 if job.evaluator:
                     fid = self._evaluate(job.model, job.evaluator, epoch)
@@ -358,6 +370,8 @@ class Trainer:
             except Exception as exc:  # keep training; say why the curve stops
                 self._log(f"quality metrics off after epoch {epoch}: {type(exc).__name__}: {exc}")
                 job.evaluator = None
+            finally:
+                job.eval_seconds += time.time() - started
         return 0
 
     def _keep_best(self, model, epoch: int, fid: float) -> int:
@@ -440,14 +454,18 @@ class Trainer:
         if keep_sample(step // job.tc.sample_every):
             save_png(self._grid(job.model), self.run.step_sample_path(step))
 
-    def _end_epoch(self, model, epoch: int, record: dict) -> None:
+    def _end_epoch(self, job: _Job, epoch: int, record: dict) -> None:
+        model = job.model
         grid = self._grid(model)
         save_png(grid, self.run.latest_sample_path)
         if keep_sample(epoch) or epoch == self.train_cfg.epochs:
             save_png(grid, self.run.sample_path(epoch))
         model.trained_epochs.assign(epoch)
-        with atomic_path(self.run.checkpoint_path) as tmp:
-            model.save(tmp)
+        every = self.train_cfg.checkpoint_every_s
+        if epoch == job.first_epoch or epoch == self.train_cfg.epochs or time.time() - job.saved_at >= every:
+            self._checkpoint(job, epoch)
+        else:
+            job.snapshot.take(epoch)  # in memory: a stop before the next checkpoint saves this
         append_jsonl(self.run.metrics_path, record)
         if self.tensorboard:
             self.tensorboard.scalars("epoch", record, epoch)
@@ -460,6 +478,21 @@ class Trainer:
             f"epoch {epoch}/{self.train_cfg.epochs} done in {record['seconds']:.1f}s  {losses}  "
             f"{record['images_per_s']:.0f} img/s"
         )
+
+    def _checkpoint(self, job: _Job, epoch: int) -> None:
+        """checkpoints/last.keras of ``epoch`` (the model's state now, whose trained_epochs says so)."""
+        with atomic_path(self.run.checkpoint_path) as tmp:
+            job.model.save(tmp)
+        job.saved_at = time.time()
+        job.snapshot.epoch = None
+
+    def _checkpoint_last_epoch(self, job: _Job) -> None:
+        """On a stop mid-epoch: save the state at the end of the last finished epoch, if no checkpoint has it."""
+        snap = job.snapshot
+        if snap.epoch is not None:
+            epoch = snap.epoch
+            snap.restore()
+            self._checkpoint(job, epoch)
 
     def _save_final(self, model) -> None:
         with atomic_path(self.run.model_dir / "model.keras") as tmp:
@@ -489,6 +522,34 @@ class _Job:
     timer: _Throughput
     evaluator: object = _LATER  # prepared at the first evaluation, so the first curves come without waiting
     recompiled: bool = False  # the step was compiled again at this epoch's start; its first call compiles
+    snapshot: _Snapshot | None = None  # the last finished epoch's state, while no checkpoint holds it
+    saved_at: float = 0.0  # when checkpoints/last.keras was last written
+    started: float = field(default_factory=time.time)
+    eval_seconds: float = 0.0  # spent on in-training evaluations (and preparing the evaluator) so far
+
+
+class _Snapshot:
+    """Every variable a checkpoint holds (networks, optimizer state, epoch count), copied to host memory
+    at the end of an epoch that is not checkpointed: a copy costs milliseconds where a .keras save costs
+    a quarter of a second, and a stop mid-epoch still saves exactly the last finished epoch."""
+
+    def __init__(self, model):
+        seen, self.variables = set(), []
+        optimizer_vars = [v for optimizer, _ in model.optimizer_variables() for v in optimizer.variables]
+        for v in [*model.variables, *optimizer_vars]:
+            if id(v) not in seen:
+                seen.add(id(v))
+                self.variables.append(v)
+        self.values: list | None = None
+        self.epoch: int | None = None
+
+    def take(self, epoch: int) -> None:
+        self.values = [np.array(v) for v in self.variables]
+        self.epoch = epoch
+
+    def restore(self) -> None:
+        for v, value in zip(self.variables, self.values, strict=True):
+            v.assign(value)
 
 
 class _Means:

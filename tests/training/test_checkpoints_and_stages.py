@@ -26,6 +26,7 @@ def test_early_stopping_keeps_the_best_model_which_scores_the_recorded_fid(tmp_p
         tmp_path / "r",
         epochs=30,
         eval_every=1,
+        eval_share=1.0,  # every epoch, whatever it costs: patience counts evaluations
         eval_samples=500,
         early_stopping=2,
         model={"learning_rate": 0.01},

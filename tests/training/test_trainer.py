@@ -75,7 +75,9 @@ def test_conditional_family_needs_labels_before_any_run_exists(tmp_path):
 
 
 def test_quality_metrics_every_n_epochs_and_at_the_end(tmp_path, capsys):
-    train = TrainConfig(dataset="digits", family="gan", epochs=5, batch_size=64, eval_every=2, eval_samples=300)
+    train = TrainConfig(
+        dataset="digits", family="gan", epochs=5, batch_size=64, eval_every=2, eval_samples=300, eval_share=1.0
+    )  # no cap on their share of the time: exactly every 2 epochs
     run = create_run_dir(tmp_path / "r", build_config(train, make_config("gan")))
     Trainer(run).fit()
     evals = [r for r in run.metrics() if r["kind"] == "eval"]

@@ -18,6 +18,8 @@ import importlib
 import os
 import tempfile
 
+from ...errors import GenlibError
+
 
 @functools.lru_cache(maxsize=1)
 def backend():
@@ -27,7 +29,10 @@ def backend():
     try:
         return importlib.import_module(f"{__name__}.{name}")
     except ModuleNotFoundError:
-        raise RuntimeError(f"genlib has no training step for the {name!r} Keras backend yet") from None
+        raise GenlibError(
+            f"genlib has no training step for the {name!r} Keras backend yet; "
+            f"unset KERAS_BACKEND or set KERAS_BACKEND=tensorflow"
+        ) from None
 
 
 @contextlib.contextmanager
@@ -54,7 +59,14 @@ def quiet_native_stderr():
 def import_quietly() -> None:
     """Import TensorFlow and Keras and probe devices with the start-up noise hidden."""
     with quiet_native_stderr():
-        import keras  # noqa: F401
+        try:
+            import keras  # noqa: F401
+        except ImportError as exc:  # KERAS_BACKEND names a backend that is not installed
+            wanted = os.environ.get("KERAS_BACKEND", "tensorflow")
+            raise GenlibError(
+                f"Keras could not load its {wanted!r} backend ({exc}); genlib trains with TensorFlow: "
+                f"unset KERAS_BACKEND or set KERAS_BACKEND=tensorflow"
+            ) from None
 
         backend().device_info()
 

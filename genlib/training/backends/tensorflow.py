@@ -36,13 +36,16 @@ def compile_step(model, jit_compile: bool = True, augment=None):
     the batch's indices, gathers the batch inside the graph, and updates every
     phase. With ``jit_compile`` XLA fuses the step (1.2x over plain tf.function on the
     2-core CPU in ``python -m genlib bench``). ``augment``, if given, maps the batch's
-    real images to augmented ones inside the step.
+    real images to augmented ones inside the step. Images may be uint8 (0..255), a quarter of the
+    memory of float32: the step scales each batch to the model's range.
     """
     phases = model.phases()
 
     @tf.function(jit_compile=jit_compile, reduce_retracing=True)
     def step(images, labels, index):
         real = tf.gather(images, index)
+        if real.dtype == tf.uint8:  # the data stays uint8 on the device; only the batch is scaled
+            real = model.uint8_to_model_range(real)
         batch = {"images": augment(real) if augment else real, "labels": tf.gather(labels, index)}
         return run_phases(phases, batch)
 
