@@ -32,21 +32,22 @@ def saves(trainer):
     return done
 
 
-def test_a_stop_mid_epoch_saves_exactly_the_last_finished_epoch():
+def test_a_stop_mid_epoch_saves_exactly_the_last_finished_epoch(capsys):
     store = RunStore()
     run = store.create(gan_config(checkpoint_every_s=3600), "stopped")
     trainer = Trainer(run)
     saved = saves(trainer)
-    end_epoch = trainer._end_epoch
+    log_step = trainer._log_step
 
-    def stop_after_fourth(job, epoch, record):
-        end_epoch(job, epoch, record)
-        if epoch == 4:
-            trainer.request_stop()  # arrives mid-epoch 5, as a SIGTERM would
+    def stop_in_fifth(job, epoch, epoch_step, values):
+        log_step(job, epoch, epoch_step, values)
+        if epoch == 5:
+            trainer.request_stop()  # after 20 of epoch 5's 28 steps, as a SIGTERM would
 
-    trainer._end_epoch = stop_after_fourth
+    trainer._log_step = stop_in_fifth
     assert trainer.fit()["state"] == "stopped"
     assert saved == [1, 4]  # epoch 1, then none by time, then the stop: the state after epoch 4 from memory
+    assert "stop requested: ending at epoch 5 step 20" in capsys.readouterr().out
     assert int(load_model(run.checkpoint_path).trained_epochs.numpy()) == 4
 
     resumed = Trainer(run, resume=True)

@@ -6,6 +6,7 @@ Each backend module provides:
 - ``input_gradient(fn, x)``: d fn(x) / dx for a scalar ``fn(x)``, itself differentiable
   by an enclosing update (gradient penalties);
 - ``compile_step(model, jit_compile) -> step(images, labels, index) -> logs``;
+- ``variable_copier(variables) -> copy() -> [tensor]``: copies of the variables' current values;
 - ``configure()`` (e.g. GPU memory growth) and ``device_info() -> dict``.
 A second backend is one new file here.
 """

@@ -52,6 +52,17 @@ def compile_step(model, jit_compile: bool = True, augment=None):
     return step
 
 
+def variable_copier(variables):
+    """A function returning copies of ``variables`` as they are now, in one compiled call (a later
+    update of a variable does not change a copy: TensorFlow copies a buffer that is still read)."""
+
+    @tf.function
+    def copy():
+        return [tf.identity(v) for v in variables]
+
+    return copy
+
+
 def to_device(array, dtype=None):
     return tf.convert_to_tensor(array, dtype=dtype)
 
