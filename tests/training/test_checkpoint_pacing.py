@@ -90,7 +90,7 @@ def test_a_killed_run_loses_at_most_one_checkpoint_interval():
     reached = max(r["epoch"] for r in run.metrics("epoch"))
     kept = int(load_model(run.checkpoint_path).trained_epochs.numpy())
     longest = max(r["seconds"] for r in run.metrics("epoch"))
-    assert reached >= 15 and kept < reached  # not saved every epoch
+    assert reached >= 15 and 1 <= kept <= reached  # (whether epoch 15 itself was due depends on the clock)
     assert killed_at - run.checkpoint_path.stat().st_mtime <= interval + longest + 1.0  # the interval's loss
     assert run.status()["state"] == "interrupted"
 
