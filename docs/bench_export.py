@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 FORMATS = ("savedmodel", "litert", "onnx", "keras")
 MARK = "export-benchmark"
 
@@ -95,15 +96,9 @@ def main() -> None:
     )
     print(text)
     if args.write:
-        path = Path(args.write)
-        old = path.read_text()
-        start, end = f"<!-- {MARK}:start -->", f"<!-- {MARK}:end -->"
-        block = f"{start}\n{text}\n{end}"
-        if start in old:
-            new = old[: old.index(start)] + block + old[old.index(end) + len(end) :]
-        else:
-            new = old.rstrip() + "\n\n## Export time and size per format (issue 14)\n\n" + block + "\n"
-        path.write_text(new)
+        from docs.markers import write_between_markers
+
+        write_between_markers(args.write, MARK, text, "Export time and size per format (issue 14)")
 
 
 if __name__ == "__main__":

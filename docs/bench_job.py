@@ -117,15 +117,9 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     if args.write:
-        path = Path(args.write)
-        old = path.read_text()
-        start, end = f"<!-- {MARK}:start -->", f"<!-- {MARK}:end -->"
-        block = f"{start}\n{text}\n{end}"
-        if start in old:
-            new = old[: old.index(start)] + block + old[old.index(end) + len(end) :]
-        else:
-            new = old.rstrip() + "\n\n## The whole job against the step alone (issue 15)\n\n" + block + "\n"
-        path.write_text(new)
+        from docs.markers import write_between_markers
+
+        write_between_markers(args.write, MARK, text, "The whole job against the step alone (issue 15)")
 
 
 if __name__ == "__main__":
