@@ -446,6 +446,19 @@ def read_exports(run: Run) -> list[dict]:
     return sorted(found, key=lambda m: -m.get("created_at", 0))
 
 
+def read_bundles(run: Run) -> list[tuple[Path, int, float]]:
+    """(path, bytes, mtime) of the run's bundles, newest first; files removed meanwhile are left out."""
+    found = []
+    folder = exports_dir(run)
+    for path in folder.glob("*.zip") if folder.is_dir() else ():
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        found.append((path, stat.st_size, stat.st_mtime))
+    return sorted(found, key=lambda item: -item[2])
+
+
 def folder_zip_bytes(folder: Path) -> bytes:
     """A folder (an export) as the bytes of a .zip, for a download button."""
     buf = io.BytesIO()

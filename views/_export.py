@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from genlib.errors import GenlibError
-from genlib.export import MODEL_FORMATS, exports_dir, folder_zip_bytes, metrics_csv, read_exports
+from genlib.export import MODEL_FORMATS, folder_zip_bytes, metrics_csv, read_bundles, read_exports
 from genlib.runs import Run
 from views._auth import current_user
 from views._state import guard
@@ -127,7 +127,7 @@ def exported_list(run_id: str) -> None:
     except GenlibError:  # deleted in another session: the whole page moves on
         st.rerun(scope="app")
     manifests = read_exports(run)
-    bundles = _bundles(run)
+    bundles = read_bundles(run)
     if not manifests and not bundles:
         st.caption("Nothing exported from this run yet.")
         return
@@ -167,19 +167,6 @@ def exported_list(run_id: str) -> None:
             key=f"export_download_{bundle.name}",
             icon=":material/download:",
         )
-
-
-def _bundles(run: Run) -> list[tuple[Path, int, float]]:
-    """(path, bytes, mtime) of the run's bundles, newest first; files removed meanwhile are left out."""
-    found = []
-    folder = exports_dir(run)
-    for path in folder.glob("*.zip") if folder.is_dir() else ():
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        found.append((path, stat.st_size, stat.st_mtime))
-    return sorted(found, key=lambda item: -item[2])
 
 
 def csv_download(run: Run, key: str) -> None:
