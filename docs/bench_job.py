@@ -4,9 +4,10 @@
 
 In one sitting, in this order:
 1. the compiled step alone on the same model and data (``--seconds`` of steps after warm-up);
-2. the whole job as before issue 15's pacing: a checkpoint every epoch, an evaluation every 5 epochs
-   whatever it costs (``checkpoint_every_s=0``, ``eval_share=1``);
-3. the whole job with the defaults (checkpoints by time, evaluations at most 10% of the wall time).
+2. the whole job as before issue 15's pacing: a checkpoint and a grid every epoch, an evaluation
+   every 5 epochs whatever it costs (``checkpoint_every_s=0``, ``eval_share=1``, ``grid_every_s=0``);
+3. the whole job with the defaults (checkpoints and grids by time, evaluations at most 10% of the
+   wall time).
 Whole-job images/s counts every training image over the process's whole wall time: start-up,
 compilation, epoch ends (grids, checkpoints, metrics) and in-training evaluations included.
 Each job runs in a fresh workspace whose evaluator cache is shared and warmed first, so neither
@@ -79,25 +80,26 @@ def main() -> None:
         whole_job(1, Path(cache), [])  # trains and caches the digits evaluator once
         alone = step_alone(args.seconds)
         print(f"step alone: {alone:,.0f} img/s", flush=True)
-        before = whole_job(args.epochs, Path(cache), ["--set", "checkpoint_every_s=0", "--set", "eval_share=1"])
+        old = ["--set", "checkpoint_every_s=0", "--set", "eval_share=1", "--set", "grid_every_s=0"]
+        before = whole_job(args.epochs, Path(cache), old)
         print(f"every-epoch checkpoints, unpaced evaluations: {before}", flush=True)
         after = whole_job(args.epochs, Path(cache), [])
         print(f"defaults: {after}", flush=True)
     rows = [
         ("the compiled step alone", alone, None, "", ""),
         (
-            "whole job, a checkpoint every epoch, evaluations every 5 epochs",
+            "whole job, a checkpoint and a grid every epoch, evaluations every 5 epochs",
             before["images_per_s"],
             before["wall_s"],
             before["evaluations"],
-            "`checkpoint_every_s=0`, `eval_share=1`",
+            "`checkpoint_every_s=0`, `eval_share=1`, `grid_every_s=0`",
         ),
         (
             "whole job, defaults",
             after["images_per_s"],
             after["wall_s"],
             after["evaluations"],
-            "checkpoints by time (30 s), evaluations ≤ 10% of wall time",
+            "checkpoints by time (30 s), grids by time (2 s), evaluations ≤ 10% of wall time",
         ),
     ]
     lines = [

@@ -4,12 +4,16 @@
 
 Builds 300 run folders shaped like a finished 500-epoch digits MLP GAN (config.json, status.json
 with the last losses, a metrics.jsonl of 500 epoch and 3,500 step records) and times the page's
-work: the run list and one summary per run, as views/runs.py makes its table. Median of 5 rounds,
-10 and 300 runs interleaved.
+work: the run list and one summary per run, as views/runs.py makes its table. "Cold" is the
+server's first look (every config.json and status.json parsed); "refresh" is the median of 5 later
+rounds, 10 and 300 runs interleaved, in the same process as the page's reruns are.
+
+    .venv/bin/python docs/bench_runs_page.py --write docs/BENCHMARKS.md
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -55,16 +59,33 @@ def page_rows(root: Path) -> float:
     return time.perf_counter() - started
 
 
+MARK = "runs-page-benchmark"
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--write")
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
         make_runs(Path(a), 10)
         make_runs(Path(b), 300)
+        cold = page_rows(Path(b))
         small, large = [], []
         for _ in range(5):
             small.append(page_rows(Path(a)))
             large.append(page_rows(Path(b)))
         s, big = statistics.median(small), statistics.median(large)
-        print(f"10 runs: {s * 1000:.1f} ms; 300 runs: {big * 1000:.1f} ms; ratio {big / s:.1f}x (runs ratio 30x)")
+        text = (
+            "| runs (500 epochs each) | first look | each refresh |\n|---|---|---|\n"
+            f"| 10 | | {s * 1000:.1f} ms |\n| 300 | {cold * 1000:.0f} ms | {big * 1000:.1f} ms |\n\n"
+            f"Refresh ratio 300/10: {big / s:.1f}x for 30x the runs. Command: "
+            "`.venv/bin/python docs/bench_runs_page.py --write docs/BENCHMARKS.md`."
+        )
+        print(text)
+        if args.write:
+            from docs.markers import write_between_markers
+
+            write_between_markers(args.write, MARK, text, "The Runs page at 300 long runs (issue 15)")
 
 
 if __name__ == "__main__":

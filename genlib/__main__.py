@@ -144,9 +144,18 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("runs", help="list runs")
     r.set_defaults(func=cmd_runs)
 
-    b = sub.add_parser("bench", help="throughput: the seeds' training loop vs genlib's compiled step")
-    b.add_argument("--seconds", type=float, default=20.0, help="timed seconds per loop")
+    b = sub.add_parser(
+        "bench",
+        help="throughput: the seeds' training loop vs genlib's step, then per family genlib's whole job, "
+        "its step alone and Keras fit",
+    )
+    b.add_argument("--seconds", type=float, default=10.0, help="timed seconds per loop")
     b.add_argument("--batch-size", type=int, default=128)
+    b.add_argument(
+        "--families",
+        default=",".join(("gan", "dcgan", "cgan", "vae", "cvae")),
+        help="families for the per-family table, comma-separated ('' for none)",
+    )
     b.set_defaults(func=cmd_bench)
     return p
 
@@ -433,9 +442,15 @@ def cmd_runs(args) -> None:
 
 
 def cmd_bench(args) -> None:
-    from .training.bench import run_bench
+    from .models import get_family
+    from .training.bench import run_bench, run_family_table
 
+    families = [f for f in args.families.split(",") if f]
+    for family in families:
+        get_family(family)  # an unknown name fails here, before any timing
     run_bench(seconds=args.seconds, batch_size=args.batch_size)
+    if families:
+        run_family_table(families, seconds=args.seconds, batch=args.batch_size)
 
 
 if __name__ == "__main__":

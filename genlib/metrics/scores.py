@@ -32,6 +32,10 @@ import numpy as np
 CONFIDENT = 0.5  # a prediction counts for coverage at this probability or above
 FAIR_SHARE = 0.1  # ... and a class needs a tenth of its fair share of samples
 K_NEAREST = 3
+# Precision and recall compare equal-sized samples of at most this many points: their k-NN radii
+# need all pairwise distances, so the cost grows with the square of the sample.
+PR_MAX_POINTS = 10_000
+BLOCK = 1 << 23  # distance entries (8 bytes each) computed at once: 64 MB
 
 
 def frechet_distance(real: np.ndarray, fake: np.ndarray) -> float:
@@ -94,21 +98,31 @@ def squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.maximum(d, 0.0)
 
 
-def nearest(query: np.ndarray, base: np.ndarray, skip_self: bool = False, chunk: int = 2048):
+def nearest(query: np.ndarray, base: np.ndarray, skip_self: bool = False, chunk: int = 1024):
     """Distance to and index of each query row's nearest base row (the second if skip_self).
 
-    ``skip_self`` is for queries that are themselves in ``base`` at the same index.
+    ``skip_self`` is for queries that are themselves in ``base`` at the same index. Both sides go
+    in blocks, converted as they are used, so memory stays bounded whatever the size of ``base``
+    (which may be uint8 pixels: 200,000 MNIST images would be 1.25 GB in float64).
     """
-    dist = np.empty(len(query), np.float64)
-    index = np.empty(len(query), np.int64)
+    dist = np.full(len(query), np.inf)
+    index = np.zeros(len(query), np.int64)
+    base_rows = max(BLOCK // max(chunk, 1), 1)
     for i in range(0, len(query), chunk):
-        d = squared_distances(query[i : i + chunk], base)
-        if skip_self:
-            rows = np.arange(d.shape[0])
-            d[rows, rows + i] = np.inf
-        index[i : i + chunk] = d.argmin(1)
-        dist[i : i + chunk] = np.sqrt(d[np.arange(d.shape[0]), index[i : i + chunk]])
-    return dist, index
+        q = query[i : i + chunk]
+        rows = np.arange(len(q))
+        for j in range(0, len(base), base_rows):
+            d = squared_distances(q, base[j : j + base_rows])
+            if skip_self:
+                own = rows + i - j  # the query's own row, where it falls in this block
+                inside = (own >= 0) & (own < d.shape[1])
+                d[rows[inside], own[inside]] = np.inf
+            best = d.argmin(1)
+            value = d[rows, best]
+            better = value < dist[i : i + chunk]
+            dist[i : i + chunk][better] = value[better]
+            index[i : i + chunk][better] = best[better] + j
+    return np.sqrt(dist), index
 
 
 def knn_radii(points: np.ndarray, k: int = K_NEAREST, chunk: int = 2048) -> np.ndarray:
@@ -130,8 +144,9 @@ def _share_inside(query: np.ndarray, base: np.ndarray, base_radii: np.ndarray, c
 
 
 def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = K_NEAREST) -> tuple[float, float]:
-    """k-NN manifold precision and recall; the larger set is subsampled to the smaller's size."""
-    n = min(len(real), len(fake))
+    """k-NN manifold precision and recall; the larger set is subsampled to the smaller's size, and
+    both to at most ``PR_MAX_POINTS`` (seeded, so a given pair of sets always gives the same figures)."""
+    n = min(len(real), len(fake), PR_MAX_POINTS)
     rng = np.random.default_rng(0)
     real = real[np.sort(rng.choice(len(real), n, replace=False))] if len(real) > n else real
     fake = fake[np.sort(rng.choice(len(fake), n, replace=False))] if len(fake) > n else fake

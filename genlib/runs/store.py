@@ -223,7 +223,21 @@ class Run:
         return "\n".join(text.splitlines()[-lines:])
 
     def summary(self) -> dict:
-        """One row for run lists: status, dataset, family, epochs, final losses, duration."""
+        """One row for run lists: status, dataset, family, epochs, final losses, duration.
+
+        Kept per process until config.json or status.json changes (by size and modification
+        time), so a list of hundreds of finished runs costs two ``stat`` calls per run, not two
+        JSON parses; a queued or running run is read afresh, since its process may die unseen.
+        """
+        key = (_file_key(self.config_path), _file_key(self.status_path))
+        cached = _SUMMARIES.get(self.path)
+        if cached is not None and cached[0] == key and cached[1]["state"] not in ACTIVE:
+            return _copy_row(cached[1])
+        row = self._summary()
+        _SUMMARIES[self.path] = (key, row)
+        return _copy_row(row)
+
+    def _summary(self) -> dict:
         try:
             cfg = self.read_config()
         except (RunError, ValueError):
@@ -252,6 +266,22 @@ class Run:
             "duration_s": (ended - started) if started and ended else None,
             "created_at": status.get("created_at") or self.config_path.stat().st_mtime,
         }
+
+
+_SUMMARIES: dict[Path, tuple[tuple, dict]] = {}  # run folder -> (its files' keys, its summary row)
+
+
+def _copy_row(row: dict) -> dict:
+    """A summary row callers may change: its values are numbers, strings and flat dicts."""
+    return {k: dict(v) if isinstance(v, dict) else v for k, v in row.items()}
+
+
+def _file_key(path: Path) -> tuple | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino
 
 
 class RunLock:
@@ -358,9 +388,16 @@ class RunStore:
         """Runs, newest first."""
         if not self.root.is_dir():
             return []
-        runs = [Run(p) for p in self.root.iterdir() if p.is_dir() and paths.is_valid_id(p.name)]
-        runs = [r for r in runs if r.exists()]
-        return sorted(runs, key=lambda r: r.config_path.stat().st_mtime, reverse=True)
+        found = []
+        with os.scandir(self.root) as entries:
+            for entry in entries:
+                if not paths.is_valid_id(entry.name) or not entry.is_dir():
+                    continue
+                try:  # a folder is a run once it has config.json
+                    found.append((os.stat(os.path.join(entry.path, "config.json")).st_mtime, entry.path))
+                except (FileNotFoundError, NotADirectoryError):
+                    continue
+        return [Run(p) for _, p in sorted(found, reverse=True)]
 
     def using_dataset(self, name: str) -> list[Run]:
         """Runs trained (or training) on dataset ``name``."""

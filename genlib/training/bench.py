@@ -115,3 +115,166 @@ def run_bench(seconds: float = 20.0, batch_size: int = 128) -> dict:
     print(f"tf.function alone: {plain / seed:.1f}x")
     print(f"speedup {xla / seed:.1f}x (genlib {xla:.0f} img/s, seed loop {seed:.0f} img/s)")
     return results
+
+
+# -- the per-family table: genlib's whole job, its step alone, Keras fit ---------------------------
+
+FAMILIES = ("gan", "dcgan", "cgan", "vae", "cvae")
+CONV_FAMILIES = ("dcgan", "cgan", "cvae")
+
+
+def _model(family: str, train):
+    from ..models import create_model, make_config
+    from .trainer import fit_to_dataset
+
+    return create_model(family, fit_to_dataset(train, make_config(family)))
+
+
+def _step_alone(model, ds, batch: int, seconds: float, xla: bool) -> float:
+    from .backends import backend
+
+    be = backend()
+    step_fn = be.compile_step(model, xla)
+    images, labels = be.to_device(ds.images), be.to_device(ds.labels.astype(np.int32))
+    rng = np.random.default_rng(0)
+    key = None
+
+    def step():
+        nonlocal key
+        logs = step_fn(images, labels, rng.integers(0, len(ds), batch).astype(np.int32))
+        key = key or next(iter(logs))
+        float(logs[key])
+
+    return _images_per_s(step, batch, seconds, warmup=10)
+
+
+def _keras_fit(model, ds, batch: int, epochs: int, xla: bool) -> float:
+    """Images/s of Keras's own ``fit`` running the same networks and losses (the family's phases as
+    a ``train_step``), fed from NumPy as Keras tutorials do; its compile is timed, as genlib's is."""
+    import keras
+
+    from .backends import backend
+
+    run_phases = backend().run_phases
+
+    class Fitted(keras.Model):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+            self.inner_phases = inner.phases()
+
+        def call(self, x):
+            return x
+
+        def train_step(self, data):
+            x, y = data
+            return run_phases(self.inner_phases, {"images": self.inner.uint8_to_model_range(x), "labels": y})
+
+    n = len(ds) // batch * batch  # whole batches, as genlib's epochs are
+    fitted = Fitted(model)
+    fitted.compile(jit_compile=xla)
+    started = time.perf_counter()
+    fitted.fit(ds.images[:n], ds.labels[:n].astype(np.int32), batch_size=batch, epochs=epochs, shuffle=True, verbose=0)
+    return epochs * n / (time.perf_counter() - started)
+
+
+def _whole_job(family: str, epochs: int, batch: int, folder) -> float:
+    """Images/s of ``Trainer.fit`` with default settings: compile, epoch ends (grids, checkpoints,
+    metrics, TensorBoard) and in-training evaluations included; the evaluator is prepared before."""
+    import contextlib
+    import io
+
+    from ..models import make_config
+    from ..runs.store import create_run_dir
+    from .config import TrainConfig
+    from .trainer import Trainer, build_config
+
+    train = TrainConfig(dataset="shapes", family=family, epochs=epochs, batch_size=batch)
+    run = create_run_dir(folder / family, build_config(train, make_config(family)))
+    with contextlib.redirect_stdout(io.StringIO()):
+        started = time.perf_counter()
+        state = Trainer(run).fit()["state"]
+        seconds = time.perf_counter() - started
+    if state != "completed":
+        raise RuntimeError(f"the {family} bench run ended {state}: {run.log_tail()}")
+    status = run.raw_status()
+    return epochs * status["steps_per_epoch"] * status["batch_size"] / seconds
+
+
+def matmul_peak(seconds: float = 3.0, n: int = 1024) -> float:
+    """The device's sustained fp32 matmul rate (FLOP/s): the best of repeated n x n products."""
+    import tensorflow as tf
+
+    a = tf.random.normal((n, n))
+    b = tf.random.normal((n, n))
+
+    @tf.function
+    def chain(x):
+        for _ in range(8):
+            x = tf.matmul(x, b) * 1e-3
+        return x
+
+    float(tf.reduce_sum(chain(a)))
+    best, end = 0.0, time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        t = time.perf_counter()
+        float(tf.reduce_sum(chain(a)))
+        best = max(best, 8 * 2 * n**3 / (time.perf_counter() - t))
+    return best
+
+
+def step_flops(model, batch: int) -> float:
+    """Floating-point operations of one training step, counted by TensorFlow's profiler on the
+    traced step (convolutions, their two gradients and matrix products)."""
+    import tensorflow as tf
+
+    from .backends import backend
+
+    step = backend().compile_step(model, False)
+    images = tf.zeros((batch, *model.config.image_shape), tf.uint8)
+    concrete = step.get_concrete_function(images, tf.zeros((batch,), tf.int32), tf.range(batch, dtype=tf.int32))
+    options = tf.compat.v1.profiler.ProfileOptionBuilder.float_operation()
+    options["output"] = "none"
+    return float(tf.compat.v1.profiler.profile(concrete.graph, options=options).total_float_ops)
+
+
+def run_family_table(families=FAMILIES, seconds: float = 10.0, batch: int = 128) -> list[dict]:
+    """One row per family on the built-in ``shapes`` (2,000 images, 32x32): genlib's whole job,
+    the compiled step alone (with the backend's XLA choice), Keras ``fit`` of the same networks, and
+    for convolutional families the step's share of the measured fp32 matmul peak. One process,
+    families in turn, so the ratios in a row come from the same minute of the machine."""
+    import tempfile
+    from pathlib import Path
+
+    from ..data import load_dataset
+    from ..metrics import get_evaluator
+    from .backends import backend
+    from .config import TrainConfig
+
+    be = backend()
+    device = be.device_info().get("device", "CPU")
+    ds = load_dataset("shapes")
+    get_evaluator(ds, report=lambda *_: None)  # prepared once and cached: not part of any job
+    peak = matmul_peak()
+    print(f"shapes ({len(ds)} images, 32x32), batch {batch}, {device}; fp32 matmul peak {peak / 1e9:.0f} GFLOP/s")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for family in families:
+            train = TrainConfig(dataset="shapes", family=family, batch_size=batch)
+            xla = be.use_xla(family, device, images=10**9)  # as a long run would
+            model = _model(family, train)
+            step = _step_alone(model, ds, batch, seconds, xla)
+            epochs = max(2, round(step * seconds * 1.5 / len(ds)))  # about as long as the step alone, or 2 epochs
+            fit = _keras_fit(_model(family, train), ds, batch, epochs, xla)
+            job = _whole_job(family, epochs, batch, Path(tmp))
+            row = {"family": family, "xla": xla, "epochs": epochs, "step": step, "fit": fit, "job": job}
+            if family in CONV_FAMILIES:
+                row["peak_share"] = step * step_flops(model, batch) / batch / peak
+            rows.append(row)
+            share = f"  {row['peak_share']:.0%} of peak" if "peak_share" in row else ""
+            print(
+                f"{family:6} XLA {'on ' if xla else 'off'}  whole job {job:7.0f} img/s  step alone {step:7.0f}  "
+                f"Keras fit {fit:7.0f}  job/step {job / step:.0%}  job/fit {job / fit:.2f}x{share}",
+                flush=True,
+            )
+    return rows

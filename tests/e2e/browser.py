@@ -155,18 +155,21 @@ def click_nav(driver, title: str) -> None:
     settle(driver)
 
 
-def click_button(driver, text: str) -> None:
+def click_button(driver, text: str, timeout: float = 20.0) -> None:
+    """Click the visible button labelled ``text``, retrying while a live fragment redraws it
+    (an element found a moment ago can be gone when it is read or clicked)."""
     from selenium.common.exceptions import StaleElementReferenceException
 
-    for attempt in range(3):  # a live fragment can redraw the button between finding and clicking it
+    deadline = time.time() + timeout
+    while True:
         try:
             button = next(
                 b for b in wait_for(driver, "button") if text in b.text.strip().splitlines() and b.is_displayed()
             )
             button.click()
             break
-        except StaleElementReferenceException:
-            if attempt == 2:
+        except (StaleElementReferenceException, StopIteration):
+            if time.time() > deadline:
                 raise
             time.sleep(0.3)
     settle(driver)

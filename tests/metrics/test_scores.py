@@ -78,3 +78,29 @@ def test_nearest_and_memorisation():
     fresh_nn, _ = scores.nearest(gaussian(100, 16, 9), base)
     healthy = scores.memorisation(fresh_nn, real_nn)
     assert 0.7 < healthy["nn_ratio"] < 1.3 and healthy["copy_share"] < 0.1
+
+
+def test_nearest_in_blocks_equals_one_pass_over_uint8_rows(monkeypatch):
+    rng = np.random.default_rng(4)
+    base = rng.integers(0, 256, (500, 64), dtype=np.uint8)
+    query = np.concatenate([base[40:90], rng.integers(0, 256, (30, 64), dtype=np.uint8)])
+    d = scores.squared_distances(query, base)
+    rows = np.arange(50)
+    monkeypatch.setattr(scores, "BLOCK", 7 * 16)  # 16 query rows against 7 base rows at a time
+    dist, idx = scores.nearest(query, base, chunk=16)
+    assert (idx == d.argmin(1)).all() and np.allclose(dist, np.sqrt(d.min(1)))
+    # skip_self, with each query's own row falling in a different block
+    shifted = np.concatenate([base[40:90], base[:40], base[90:]])
+    dist, idx = scores.nearest(shifted[:50], shifted, skip_self=True, chunk=16)
+    d_own = scores.squared_distances(shifted[:50], shifted)
+    d_own[rows, rows] = np.inf
+    assert (idx == d_own.argmin(1)).all() and np.allclose(dist, np.sqrt(d_own.min(1)))
+
+
+def test_precision_recall_samples_at_most_the_cap(monkeypatch):
+    seen = []
+    radii = scores.knn_radii
+    monkeypatch.setattr(scores, "knn_radii", lambda points, k: seen.append(len(points)) or radii(points, k))
+    monkeypatch.setattr(scores, "PR_MAX_POINTS", 200)
+    precision, recall = scores.precision_recall(gaussian(900, 2, 0), gaussian(700, 2, 1))
+    assert seen == [200, 200] and precision > 0.8 and recall > 0.8

@@ -5,6 +5,7 @@ import time
 import pytest
 
 from genlib.errors import RunError
+from genlib.io import write_json
 from genlib.runs import JobManager, RunStore, pid_alive
 
 CONFIG = {"train": {"dataset": "digits", "family": "gan", "epochs": 1}, "model": {}}
@@ -100,3 +101,25 @@ def test_sample_grids_are_in_epoch_order_past_four_digits(tmp_path):
         "epoch_9999.png",
         "epoch_10000.png",
     ]
+
+
+def test_run_summaries_follow_every_change_of_their_files(tmp_path):
+    store = RunStore(tmp_path)
+    run = store.create(CONFIG, "kept")
+    assert run.summary()["state"] == "queued"
+    run.update_status(state="completed", epoch=1, losses={"g_loss": 0.5})
+    first = run.summary()
+    assert first["state"] == "completed" and first["losses"] == {"g_loss": 0.5}
+    first["losses"]["g_loss"] = 9  # a caller's change does not leak into the next reader's row
+    assert store.get("kept").summary()["losses"] == {"g_loss": 0.5}
+    run.update_status(losses={"g_loss": 0.25})  # same size, same second: a new file all the same
+    assert store.get("kept").summary()["losses"] == {"g_loss": 0.25}
+    write_json(run.config_path, {**CONFIG, "title": "renamed"})
+    assert store.get("kept").summary()["title"] == "renamed"
+    # a run shown as running whose process is gone turns interrupted, even after a cached look
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    run.update_status(state="running", pid=proc.pid, started_at=time.time())
+    assert run.summary()["state"] == "interrupted"
+    (run.path / "config.json").unlink()
+    assert [r.id for r in store.list()] == []

@@ -15,7 +15,8 @@ from genlib.training import TrainConfig, Trainer, build_config
 
 
 def gan_config(epochs=6, **train):
-    cfg = TrainConfig(dataset="digits", family="gan", epochs=epochs, batch_size=64, seed=3, eval_every=0, **train)
+    train = {"eval_every": 0, **train}
+    cfg = TrainConfig(dataset="digits", family="gan", epochs=epochs, batch_size=64, seed=3, **train)
     return build_config(cfg, make_config("gan", "seed-001", g_hidden=(32,), d_hidden=(32,)))
 
 
@@ -107,3 +108,30 @@ def test_evaluations_keep_to_their_share_of_the_wall_time(capsys):
     wall = run.raw_status()["finished_at"] - run.raw_status()["started_at"]
     # the rule admits an evaluation while under the share, so it ends at most one evaluation over it
     assert sum(seconds[:-1]) <= 0.1 * wall + max(seconds)
+
+
+def test_short_epochs_get_grids_by_time_keeping_the_first_ten_the_last_and_the_best():
+    store = RunStore()
+    # an hour between grids: after the first ten epochs only the last and a new best get one
+    cfg = gan_config(epochs=24, grid_every_s=3600, eval_every=8, eval_share=1.0, eval_samples=300)
+    run = store.create(cfg, "paced")
+    Trainer(run).fit()
+    kept = [int(p.stem[6:]) for p in run.sample_paths()]
+    best = run.raw_status()["best"]["epoch"]
+    assert best in (8, 16, 24)
+    # the first ten, the last, and each epoch that set a new best FID (so the final best among them)
+    assert kept[:10] == list(range(1, 11)) and kept[-1] == 24 and best in kept
+    assert set(kept[10:]) <= {16, 24}
+    assert len(run.metrics("epoch")) == 24 and run.latest_sample_path.is_file()
+
+    every = store.create(gan_config(epochs=12, grid_every_s=0), "every")
+    Trainer(every).fit()
+    assert [int(p.stem[6:]) for p in every.sample_paths()] == list(range(1, 13))
+
+
+def test_a_run_ended_by_its_time_budget_keeps_the_grid_of_its_last_epoch():
+    run = RunStore().create(gan_config(epochs=10_000, grid_every_s=3600, time_budget_s=10), "budget")
+    Trainer(run).fit()
+    last = run.metrics("epoch")[-1]["epoch"]
+    assert 10 < last < 10_000  # about 0.1 s an epoch here, several times that under load
+    assert [int(p.stem[6:]) for p in run.sample_paths()] == [*range(1, 11), last]

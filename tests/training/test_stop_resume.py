@@ -37,7 +37,8 @@ def test_stop_keeps_checkpoint_and_resume_reaches_the_same_epochs(workspace):
     assert stopped["state"] == "stopped", run.log_tail()
     stopped_at = stopped["epoch"]
     assert 2 <= stopped_at < EPOCHS and run.checkpoint_path.is_file()
-    assert len(run.sample_paths()) == stopped_at and run.latest_sample_path.is_file()
+    # every one of the first 10 epochs keeps its grid; later ones at most every grid_every_s
+    assert len(run.sample_paths()) >= min(stopped_at, 10) and run.latest_sample_path.is_file()
 
     jobs.resume(run.id)
     done = wait_for(run, lambda s: s["state"] not in ("queued", "running"))

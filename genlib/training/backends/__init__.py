@@ -7,6 +7,9 @@ Each backend module provides:
   by an enclosing update (gradient penalties);
 - ``compile_step(model, jit_compile) -> step(images, labels, index) -> logs``;
 - ``variable_copier(variables) -> copy() -> [tensor]``: copies of the variables' current values;
+- ``add_n(tensors) -> tensor``: the sum of same-shaped tensors in one call;
+- ``use_xla(family, device, images) -> bool``: whether a run of that many images is compiled with
+  XLA (from a measured table);
 - ``configure()`` (e.g. GPU memory growth) and ``device_info() -> dict``.
 A second backend is one new file here.
 """

@@ -52,6 +52,36 @@ def compile_step(model, jit_compile: bool = True, augment=None):
     return step
 
 
+# XLA on a CPU, per family, measured by docs/bench_xla.py (`shapes` 32x32, batch 128, the 2-core
+# development machine, medians of 3 interleaved rounds): the steady gain in images/s over the plain
+# compiled step, the extra seconds XLA's compile adds to the first step, and the plain rate.
+# XLA pays once it has saved its compile time: after extra / (1/plain - 1/(plain * gain)) images.
+XLA_ON_CPU = {  # family: (gain, extra compile seconds, plain images/s)
+    "gan": (1.30, 2.9, 2602),
+    "dcgan": (1.36, 4.3, 89),
+    "cgan": (1.58, 5.2, 75),
+    "vae": (1.08, 2.3, 5699),
+    "cvae": (1.15, 2.9, 4223),
+}
+XLA_MARGIN = 2.0  # XLA only for runs of at least twice its break-even length
+
+
+def xla_break_even(family: str) -> float:
+    """Images after which XLA has repaid its compile on a CPU (inf where it was not measured to gain)."""
+    gain, extra_s, plain = XLA_ON_CPU.get(family, (1.0, 0.0, 1.0))
+    saved_per_image = 1 / plain - 1 / (plain * gain)
+    return extra_s / saved_per_image if saved_per_image > 0 else float("inf")
+
+
+def use_xla(family: str, device: str, images: int) -> bool:
+    """Whether a run of ``images`` training images of ``family`` on ``device`` ("CPU"/"GPU") is
+    compiled with XLA: always on a GPU; on a CPU once the run is ``XLA_MARGIN`` times as long as
+    the family's measured break-even, so a short demo's first curve is not held up by the compile."""
+    if device == "GPU":
+        return True
+    return images >= XLA_MARGIN * xla_break_even(family)
+
+
 def variable_copier(variables):
     """A function returning copies of ``variables`` as they are now, in one compiled call (a later
     update of a variable does not change a copy: TensorFlow copies a buffer that is still read)."""
@@ -61,6 +91,11 @@ def variable_copier(variables):
         return [tf.identity(v) for v in variables]
 
     return copy
+
+
+def add_n(tensors):
+    """The sum of same-shaped tensors, in one operation."""
+    return tf.add_n(tensors)
 
 
 def to_device(array, dtype=None):

@@ -1,0 +1,74 @@
+"""Seconds from launching a training process to its first sample grid, in a fresh workspace (issue 15).
+
+    .venv/bin/python docs/bench_first_grid.py [--tries 3] [--write docs/BENCHMARKS.md]
+
+Each try makes an empty workspace (no evaluator cached, nothing compiled), launches
+``python -m genlib train --dataset digits`` with default settings, and polls every 20 ms for
+``samples/epoch_0001.png``; the process is then stopped. Reports the median and the spread, and
+the trainer's own figures from its log (data loading, compile).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+MARK = "first-grid-benchmark"
+
+
+def one_try() -> tuple[float, str]:
+    with tempfile.TemporaryDirectory() as home:
+        run_dir = Path(home) / "runs" / "first"
+        grid = run_dir / "samples" / "epoch_0001.png"
+        env = {**os.environ, "GENLAB_HOME": home, "GENLAB_CACHE": str(Path(home) / "cache")}
+        cmd = [sys.executable, "-m", "genlib", "train", "--dataset", "digits", "--run-dir", str(run_dir)]
+        started = time.time()
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        while not grid.is_file():
+            if proc.poll() is not None:
+                raise SystemExit(proc.stdout.read())
+            time.sleep(0.02)
+        seconds = time.time() - started
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=120)
+        return seconds, out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tries", type=int, default=3)
+    parser.add_argument("--write")
+    args = parser.parse_args()
+    times, logs = [], []
+    for _ in range(args.tries):
+        seconds, out = one_try()
+        times.append(seconds)
+        logs.append(out)
+        print(f"first grid after {seconds:.2f} s", flush=True)
+    compiled = [float(m) for log in logs for m in re.findall(r"training step compiled and run in ([\d.]+) s", log)]
+    text = (
+        f"Launch of `python -m genlib train --dataset digits` (defaults) in an empty workspace to "
+        f"`samples/epoch_0001.png` on disk: median **{statistics.median(times):.2f} s** "
+        f"(min {min(times):.2f}, max {max(times):.2f}, {args.tries} tries). Of that, tracing the step "
+        f"and running it once: {statistics.median(compiled):.2f} s; the rest is Python, the TensorFlow import "
+        "and building the model. Command: `.venv/bin/python docs/bench_first_grid.py --write docs/BENCHMARKS.md`."
+    )
+    print(text)
+    if args.write:
+        from docs.markers import write_between_markers
+
+        write_between_markers(args.write, MARK, text, "Time to the first grid (issue 15)")
+
+
+if __name__ == "__main__":
+    main()
