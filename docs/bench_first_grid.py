@@ -1,11 +1,13 @@
 """Seconds from launching a training process to its first sample grid, in a fresh workspace (issue 15).
 
-    .venv/bin/python docs/bench_first_grid.py [--tries 3] [--write docs/BENCHMARKS.md]
+    .venv/bin/python docs/bench_first_grid.py [--tries 3] [--before CHECKOUT] [--write docs/BENCHMARKS.md]
 
 Each try makes an empty workspace (no evaluator cached, nothing compiled), launches
 ``python -m genlib train --dataset digits`` with default settings, and polls every 20 ms for
 ``samples/epoch_0001.png``; the process is then stopped. Reports the median and the spread, and
-the trainer's own figures from its log (data loading, compile).
+the trainer's own figures from its log (data loading, compile). ``--before`` names another
+checkout of genlib (e.g. a ``git worktree`` of an older commit) whose tries are interleaved with
+this one's, so both figures come from the same minutes of the machine.
 """
 
 from __future__ import annotations
@@ -26,14 +28,14 @@ sys.path.insert(0, str(ROOT))
 MARK = "first-grid-benchmark"
 
 
-def one_try() -> tuple[float, str]:
+def one_try(root: Path = ROOT) -> tuple[float, str]:
     with tempfile.TemporaryDirectory() as home:
         run_dir = Path(home) / "runs" / "first"
         grid = run_dir / "samples" / "epoch_0001.png"
         env = {**os.environ, "GENLAB_HOME": home, "GENLAB_CACHE": str(Path(home) / "cache")}
         cmd = [sys.executable, "-m", "genlib", "train", "--dataset", "digits", "--run-dir", str(run_dir)]
         started = time.time()
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         while not grid.is_file():
             if proc.poll() is not None:
                 raise SystemExit(proc.stdout.read())
@@ -47,10 +49,14 @@ def one_try() -> tuple[float, str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tries", type=int, default=3)
+    parser.add_argument("--before", type=Path, help="another checkout, timed in turn with this one")
     parser.add_argument("--write")
     args = parser.parse_args()
-    times, logs = [], []
+    times, logs, before = [], [], []
     for _ in range(args.tries):
+        if args.before:
+            before.append(one_try(args.before.resolve())[0])
+            print(f"before: first grid after {before[-1]:.2f} s", flush=True)
         seconds, out = one_try()
         times.append(seconds)
         logs.append(out)
@@ -63,6 +69,11 @@ def main() -> None:
         f"and running it once: {statistics.median(compiled):.2f} s; the rest is Python, the TensorFlow import "
         "and building the model. Command: `.venv/bin/python docs/bench_first_grid.py --write docs/BENCHMARKS.md`."
     )
+    if before:
+        text += (
+            f"\n\nThe checkout given as `--before`, in turn with these tries: median "
+            f"**{statistics.median(before):.2f} s** (min {min(before):.2f}, max {max(before):.2f})."
+        )
     print(text)
     if args.write:
         from docs.markers import write_between_markers

@@ -41,7 +41,7 @@ def compile_step(model, jit_compile: bool = True, augment=None):
     """
     phases = model.phases()
 
-    @tf.function(jit_compile=jit_compile, reduce_retracing=True)
+    @tf.function(jit_compile=jit_compile, reduce_retracing=True, autograph=False)
     def step(images, labels, index):
         real = tf.gather(images, index)
         if real.dtype == tf.uint8:  # the data stays uint8 on the device; only the batch is scaled
