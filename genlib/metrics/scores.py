@@ -34,7 +34,7 @@ FAIR_SHARE = 0.1  # ... and a class needs a tenth of its fair share of samples
 K_NEAREST = 3
 # Precision and recall compare equal-sized samples of at most this many points: their k-NN radii
 # need all pairwise distances, so the cost grows with the square of the sample.
-PR_MAX_POINTS = 10_000
+PR_MAX_POINTS = 5_000
 BLOCK = 1 << 23  # distance entries (8 bytes each) computed at once: 64 MB
 
 
