@@ -107,11 +107,9 @@ def main() -> None:
         + "\n\nCommand: `.venv/bin/python docs/bench_big_data.py --mnist ../shared/data/mnist/"
         "t10k-images-idx3-ubyte.gz --write docs/BENCHMARKS.md` (copies of the MNIST test set, each shifted)."
     )
-    print(text)
-    if args.write:
-        from docs.markers import write_between_markers
+    from docs.markers import publish
 
-        write_between_markers(args.write, MARK, text, "Large datasets: memory and preparation (issue 15)")
+    publish(text, args.write, MARK, "Large datasets: memory and preparation (issue 15)")
 
 
 if __name__ == "__main__":

@@ -94,11 +94,9 @@ def main() -> None:
             "../shared/data/mnist/t10k-images-idx3-ubyte.gz --write docs/BENCHMARKS.md`.",
         ]
     )
-    print(text)
-    if args.write:
-        from docs.markers import write_between_markers
+    from docs.markers import publish
 
-        write_between_markers(args.write, MARK, text, "Export time and size per format (issue 14)")
+    publish(text, args.write, MARK, "Export time and size per format (issue 14)")
 
 
 if __name__ == "__main__":

@@ -74,11 +74,9 @@ def main() -> None:
             f"\n\nThe checkout given as `--before`, in turn with these tries: median "
             f"**{statistics.median(before):.2f} s** (min {min(before):.2f}, max {max(before):.2f})."
         )
-    print(text)
-    if args.write:
-        from docs.markers import write_between_markers
+    from docs.markers import publish
 
-        write_between_markers(args.write, MARK, text, "Time to the first grid (issue 15)")
+    publish(text, args.write, MARK, "Time to the first grid (issue 15)")
 
 
 if __name__ == "__main__":

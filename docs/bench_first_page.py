@@ -77,11 +77,9 @@ def main() -> None:
         f"process by then: {'yes' if any(tf for _, tf in got) else 'no'}. "
         "Command: `.venv/bin/python docs/bench_first_page.py --write docs/BENCHMARKS.md`."
     )
-    print(text)
-    if args.write:
-        from docs.markers import write_between_markers
+    from docs.markers import publish
 
-        write_between_markers(args.write, MARK, text, "The first page (issue 15)")
+    publish(text, args.write, MARK, "The first page (issue 15)")
 
 
 if __name__ == "__main__":

@@ -117,11 +117,9 @@ def main() -> None:
         f"Measured {time.strftime('%Y-%m-%d')} with `.venv/bin/python docs/bench_job.py --epochs {args.epochs}`.",
     ]
     text = "\n".join(lines)
-    print(text)
-    if args.write:
-        from docs.markers import write_between_markers
+    from docs.markers import publish
 
-        write_between_markers(args.write, MARK, text, "The whole job against the step alone (issue 15)")
+    publish(text, args.write, MARK, "The whole job against the step alone (issue 15)")
 
 
 if __name__ == "__main__":

@@ -81,11 +81,9 @@ def main() -> None:
             f"Refresh ratio 300/10: {big / s:.1f}x for 30x the runs. Command: "
             "`.venv/bin/python docs/bench_runs_page.py --write docs/BENCHMARKS.md`."
         )
-        print(text)
-        if args.write:
-            from docs.markers import write_between_markers
+        from docs.markers import publish
 
-            write_between_markers(args.write, MARK, text, "The Runs page at 300 long runs (issue 15)")
+        publish(text, args.write, MARK, "The Runs page at 300 long runs (issue 15)")
 
 
 if __name__ == "__main__":

@@ -74,11 +74,9 @@ def main() -> None:
         print(lines[-1], flush=True)
     lines += ["", f"Measured {time.strftime('%Y-%m-%d')}: `.venv/bin/python docs/bench_xla.py`."]
     text = "\n".join(lines)
-    print(text)
-    if args.write:
-        from docs.markers import write_between_markers
+    from docs.markers import publish
 
-        write_between_markers(args.write, MARK, text, "XLA per family (issue 15)")
+    publish(text, args.write, MARK, "XLA per family (issue 15)")
 
 
 if __name__ == "__main__":

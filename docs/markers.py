@@ -17,3 +17,10 @@ def write_between_markers(path: str | Path, marker: str, text: str, heading: str
     else:
         new = old.rstrip() + f"\n\n## {heading}\n\n" + block + "\n"
     path.write_text(new)
+
+
+def publish(text: str, path: str | Path | None, marker: str, heading: str) -> None:
+    """Print a benchmark's text; with ``path`` (its ``--write``), also put it between its markers there."""
+    print(text)
+    if path:
+        write_between_markers(path, marker, text, heading)
