@@ -92,7 +92,16 @@ def epoch_grid(run_id: str) -> None:
 
 
 st.subheader("Samples by epoch")
-st.caption("The same latent vectors at every epoch, so you can watch each sample take shape.")
+grid_every = cfg["train"].get("grid_every_s", 0)
+st.caption(
+    "The same latent vectors at every epoch, so you can watch each sample take shape."
+    + (
+        f" Grids are kept for the first 10 epochs, the last and each new best FID, and otherwise at most "
+        f"every {grid_every:g} s of training (fewer past epoch 100), so short epochs skip some."
+        if grid_every
+        else ""
+    )
+)
 left, right = st.columns([3, 2])
 chart_key = f"gallery_chart_{run_id}"
 # A click on the chart comes back through its key, read before the slider is drawn: the grid is
@@ -100,9 +109,13 @@ chart_key = f"gallery_chart_{run_id}"
 chart_state = st.session_state.get(chart_key)
 points = chart_state.selection.points if chart_state and chart_state.selection else []
 clicked = points[0].get("x") if points else None
-if clicked in grid_epochs(run) and clicked != st.session_state.get(f"clicked_{run_id}"):
+kept = grid_epochs(run)
+if clicked is not None and kept and clicked != st.session_state.get(f"clicked_{run_id}"):
     st.session_state[f"clicked_{run_id}"] = clicked  # a click moves the slider once
-    st.session_state[f"epoch_{run_id}"] = clicked
+    nearest = min(kept, key=lambda e: (abs(e - clicked), e))  # epochs without a grid show the closest kept one
+    st.session_state[f"epoch_{run_id}"] = nearest
+    if nearest != clicked:
+        st.toast(f"No grid was kept for epoch {clicked}; showing epoch {nearest}.", icon=":material/grid_view:")
 with right:
     epoch_grid(run_id)
 with left:
@@ -124,7 +137,7 @@ if steps:
 
 if st.toggle("Show the whole training as an animation", key="show_gif"):
     gif = gif_path(run_id, len(run.sample_paths()))
-    st.image(str(gif), caption=f"{len(run.sample_paths())} epochs (long runs show every few)")
+    st.image(str(gif), caption=f"the {len(run.sample_paths())} kept grids, one frame each")
     st.download_button("Download GIF", gif.read_bytes, file_name=f"{run.id}.gif", mime="image/gif", key="gif_download")
 
 st.subheader("Explore the trained model")

@@ -23,6 +23,11 @@ if not store.list():
 
 def delete_run(run_id: str) -> None:
     """Delete the run named when the dialog was drawn, once; a second click finds it gone."""
+    if not (store.root / run_id).is_dir():
+        flash(f"**{run_id}** no longer exists (deleted in another window?).", "warning")
+        if st.session_state.get(RUN_ID) == run_id:
+            select_run(None)
+        return
     try:
         store.delete(run_id, current_user())
     except GenlibError as exc:
@@ -33,8 +38,9 @@ def delete_run(run_id: str) -> None:
     flash(f"Deleted **{run_id}**.")
 
 
-# While a job runs the list refreshes itself (status, epochs); otherwise on each interaction.
-@st.fragment(run_every="10s" if job_manager().active() else None)
+# The list refreshes itself every 10 s (status, epochs, runs deleted or started elsewhere, also from the
+# command line); a refresh costs two stats per finished run (Run.summary's cache).
+@st.fragment(run_every="10s")
 @guard
 def runs_view() -> None:
     show_flashes()  # what a delete inside this fragment reported

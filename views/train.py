@@ -181,7 +181,10 @@ def progress_line(status: dict, epochs: int, position: int | None) -> tuple[floa
     state = status.get("state")
     steps = status.get("steps_per_epoch") or 1
     done = status.get("epoch", 0) + status.get("step", 0) / steps
-    parts = [f"**{state}**", f"epoch {status.get('epoch', 0)}/{epochs}"]
+    finished = int(status.get("epoch") or 0)
+    # while an epoch runs, name it (the trainer's log does too): epoch 1 step 5, not epoch 0
+    current = finished + 1 if state == "running" and status.get("step") and finished < epochs else finished
+    parts = [f"**{state}**", f"epoch {current}/{epochs}"]
     if position:
         parts[0] = "**queued**, next in line" if position == 1 else f"**queued**, number {position} in line"
     elif state == "queued":
@@ -243,7 +246,8 @@ def live(run_id: str) -> None:
     with right:
         latest = run.latest_sample_path if run.latest_sample_path.is_file() else (run.sample_paths() or [None])[-1]
         if latest is not None:
-            st.image(str(latest), caption=f"fixed latents, epoch {status.get('epoch', 0)}", width="stretch")
+            shown = status.get("grid_epoch") or status.get("epoch", 0)
+            st.image(str(latest), caption=f"fixed latents, epoch {shown}", width="stretch")
         else:
             st.caption("The first sample grid appears when epoch 1 ends.")
     st.subheader("Health", divider="gray")

@@ -338,7 +338,9 @@ class Trainer:
                 self._log_step(job, epoch, done, values)
             if time.time() - last_status > STATUS_EVERY_S:
                 last_status = time.time()
-                self.run.update_status(epoch=epoch - 1, step=done, images_per_s=timer.rate(), eta_s=timer.eta())
+                unread = job.batch * window.n  # steps run since the last log point count too
+                rate, eta = timer.rate(unread), timer.eta(unread)
+                self.run.update_status(epoch=epoch - 1, step=done, images_per_s=rate, eta_s=eta)
         means = epoch_means.read() if done else {"_steps": 0}
         means.pop("_steps")
         self._check_finite(means, epoch, done)
@@ -438,7 +440,8 @@ class Trainer:
             return None
         from ..metrics import get_evaluator
 
-        self.run.update_status(phase=f"preparing the quality classifier for {ds.name} (once per dataset)")
+        # no ETA while it is prepared: training is paused, and the time it takes is not known
+        self.run.update_status(phase=f"preparing the quality classifier for {ds.name} (once per dataset)", eta_s=None)
         try:
             return get_evaluator(ds, report=self._log)
         except Exception as exc:  # metrics are a bonus: a failure here must not cost the run
@@ -521,6 +524,7 @@ class Trainer:
         grid = self._grid(job.model)
         job.grid_at, job.grid_epoch = time.time(), epoch
         save_png(grid, self.run.latest_sample_path)
+        self.run.update_status(grid_epoch=epoch)  # which epoch samples/latest.png shows
         if keep or epoch - job.kept_grid >= sample_stride(epoch):
             save_png(grid, self.run.sample_path(epoch))
             job.kept_grid = epoch
@@ -663,14 +667,15 @@ class _Throughput:
         else:
             self.counted += n
 
-    def rate(self) -> float:
-        if self.t0 is None or self.counted == 0:
+    def rate(self, unread: int = 0) -> float:
+        """Images/s; ``unread``: images of steps run since the last log point, not yet added."""
+        if self.t0 is None or self.counted + unread == 0:
             return 0.0
-        return self.counted / max(time.time() - self.t0 - self.paused_s, 1e-9)
+        return (self.counted + unread) / max(time.time() - self.t0 - self.paused_s, 1e-9)
 
-    def eta(self) -> float | None:
-        rate = self.rate()
+    def eta(self, unread: int = 0) -> float | None:
+        rate = self.rate(unread)
         if not rate:
             return None
-        left = (self.total - self.done) / rate
+        left = (self.total - self.done - unread) / rate
         return min(left, max(self.budget_s - self.elapsed(), 0.0)) if self.budget_s else left

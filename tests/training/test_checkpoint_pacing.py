@@ -135,3 +135,16 @@ def test_a_run_ended_by_its_time_budget_keeps_the_grid_of_its_last_epoch():
     last = run.metrics("epoch")[-1]["epoch"]
     assert 10 < last < 10_000  # about 0.1 s an epoch here, several times that under load
     assert [int(p.stem[6:]) for p in run.sample_paths()] == [*range(1, 11), last]
+
+
+def test_images_per_second_between_log_points_counts_the_steps_run_since():
+    from genlib.training.trainer import _Throughput
+
+    timer = _Throughput(total_images=10_000)
+    timer.add(100)  # the first step: compile time, not counted
+    timer.t0 -= 2.0  # two seconds of steps since then
+    timer.add(200)  # read at a log point
+    assert timer.rate() == pytest.approx(100, rel=0.05)
+    # 400 more images run but not yet read: the rate and ETA do not sag until the next log point
+    assert timer.rate(unread=400) == pytest.approx(300, rel=0.05)
+    assert timer.eta(unread=400) == pytest.approx((10_000 - 700) / 300, rel=0.05)
