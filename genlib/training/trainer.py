@@ -187,9 +187,8 @@ class Trainer:
                 break
         if job.snapshot.epoch is not None:  # the run ends here: its checkpoint is its last epoch
             self._checkpoint(job, job.snapshot.epoch)
-        if (
-            epoch >= job.first_epoch and job.grid_epoch != epoch
-        ):  # ended early (time, FID, quota) on an epoch that went without a grid
+        # a run that ended early (time budget, FID, quota) on an epoch without a grid gets one
+        if epoch >= job.first_epoch and job.grid_epoch != epoch:
             self._render_epoch_grid(job, epoch, keep=True)
         self._save_final(job.model)
         return "completed"
