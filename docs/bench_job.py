@@ -31,25 +31,13 @@ MARK = "job-benchmark"
 
 
 def step_alone(seconds: float) -> float:
-    import numpy as np
-
     from genlib.data import load_dataset
     from genlib.models import create_model, make_config
-    from genlib.training.backends import backend
-    from genlib.training.bench import _images_per_s
+    from genlib.training import bench
 
     ds = load_dataset("digits")
     model = create_model("gan", make_config("gan", image_shape=ds.image_shape))
-    be = backend()
-    step_fn = be.compile_step(model, jit_compile=True)
-    images, labels = be.to_device(ds.images), be.to_device(np.zeros(len(ds), np.int32))
-    rng = np.random.default_rng(0)
-
-    def step():
-        logs = step_fn(images, labels, rng.integers(0, len(ds), 128).astype(np.int32))
-        float(logs["g_loss"])
-
-    return _images_per_s(step, 128, seconds, warmup=20)
+    return bench.step_alone(model, ds, 128, seconds, xla=True, warmup=20)
 
 
 def whole_job(epochs: int, cache: Path, extra: list[str]) -> dict:

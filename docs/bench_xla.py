@@ -15,8 +15,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 MARK = "xla-benchmark"
@@ -24,21 +22,11 @@ MARK = "xla-benchmark"
 
 def measure(family: str, xla: bool, seconds: float) -> tuple[float, float]:
     from genlib.data import load_dataset
-    from genlib.training.backends import backend
-    from genlib.training.bench import _images_per_s, _model
+    from genlib.training.bench import _images_per_s, _model, dataset_step
     from genlib.training.config import TrainConfig
 
     ds = load_dataset("shapes")
-    model = _model(family, TrainConfig(dataset="shapes", family=family))
-    be = backend()
-    step_fn = be.compile_step(model, xla)
-    images, labels = be.to_device(ds.images), be.to_device(ds.labels.astype(np.int32))
-    rng = np.random.default_rng(0)
-
-    def step():
-        logs = step_fn(images, labels, rng.integers(0, len(ds), 128).astype(np.int32))
-        float(next(iter(logs.values())))
-
+    step = dataset_step(_model(family, TrainConfig(dataset="shapes", family=family)), ds, 128, xla)
     t = time.perf_counter()
     step()
     first = time.perf_counter() - t

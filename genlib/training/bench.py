@@ -130,22 +130,27 @@ def _model(family: str, train):
     return create_model(family, fit_to_dataset(train, make_config(family)))
 
 
-def _step_alone(model, ds, batch: int, seconds: float, xla: bool) -> float:
+def dataset_step(model, ds, batch: int, xla: bool):
+    """The compiled step of ``model`` over ``ds`` (its data on the device, batches drawn at random), as
+    a callable that runs one step and waits for it, as the trainer does at a log point."""
     from .backends import backend
 
     be = backend()
     step_fn = be.compile_step(model, xla)
-    images, labels = be.to_device(ds.images), be.to_device(ds.labels.astype(np.int32))
+    labels = ds.labels if ds.labels is not None else np.zeros(len(ds), np.int32)
+    images, labels = be.to_device(ds.images), be.to_device(labels.astype(np.int32))
     rng = np.random.default_rng(0)
-    key = None
 
     def step():
-        nonlocal key
         logs = step_fn(images, labels, rng.integers(0, len(ds), batch).astype(np.int32))
-        key = key or next(iter(logs))
-        float(logs[key])
+        float(next(iter(logs.values())))
 
-    return _images_per_s(step, batch, seconds, warmup=10)
+    return step
+
+
+def step_alone(model, ds, batch: int, seconds: float, xla: bool, warmup: int = 10) -> float:
+    """Images/s of the compiled step alone, after ``warmup`` steps (the first one compiles)."""
+    return _images_per_s(dataset_step(model, ds, batch, xla), batch, seconds, warmup=warmup)
 
 
 def _keras_fit(model, ds, batch: int, epochs: int, xla: bool) -> float:
@@ -269,7 +274,7 @@ def run_family_table(families=FAMILIES, seconds: float = 10.0, batch: int = 128)
             train = TrainConfig(dataset="shapes", family=family, batch_size=batch)
             xla = be.use_xla(family, device, images=10**9)  # as a long run would
             model = _model(family, train)
-            step = _step_alone(model, ds, batch, seconds, xla)
+            step = step_alone(model, ds, batch, seconds, xla)
             epochs = max(2, round(step * seconds * 1.5 / len(ds)))  # about as long as the step alone, or 2 epochs
             fit = _keras_fit(_model(family, train), ds, batch, epochs, xla)
             job = _whole_job(family, epochs, batch, Path(tmp))
