@@ -224,6 +224,7 @@ def _wait_for_order(args) -> bool:
     from . import metrics, models  # noqa: F401  (imported now, so the job starts without waiting)
     from .training.backends import backend, record_device
 
+    models.import_models()  # the Keras model classes, and with them Keras and TensorFlow
     backend().configure()
     record_device()
     line = sys.stdin.readline()

@@ -63,7 +63,7 @@ class Choices:
 
     # -- derived -------------------------------------------------------------
     @property
-    def family_class(self):
+    def family_card(self):
         return _families()[1](self.family)
 
     def preset_values(self) -> dict[str, Any]:
@@ -204,7 +204,7 @@ class Choices:
 
     def headline(self, family_title: str | None = None) -> str:
         """'shapes · DCGAN · fast': what the pages show at the top."""
-        return f"{self.dataset} · {family_title or self.family_class.title} · {self.preset}"
+        return f"{self.dataset} · {family_title or self.family_card.title} · {self.preset}"
 
 
 def _to_text(value: Any) -> str:

@@ -627,7 +627,7 @@ def sampling_snippet(fmt: str, model, artifact_path: str) -> str:
             f'images = draw({feed})["images"]',
         ]
     else:
-        lines[:0] = ["import keras", "import genlib.models  # registers GenLab's own layers (attention, spectral norm)"]
+        lines[:0] = ["import keras", "import genlib.models.nets.convnets  # registers GenLab's own layers (attention)"]
         scale = "(out + 1) / 2" if model.output_activation == "tanh" else "out"
         call = "[z, labels]" if model.conditional else "z"
         lines += [

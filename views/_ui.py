@@ -207,7 +207,7 @@ def headline() -> None:
     """'dataset · family · preset' at the top of Model and Train, linking back to where each is chosen."""
     c = choices()
     st.markdown(
-        f":material/dataset: **{c.dataset}** · :material/account_tree: **{c.family_class.title}** · preset `{c.preset}`"
+        f":material/dataset: **{c.dataset}** · :material/account_tree: **{c.family_card.title}** · preset `{c.preset}`"
     )
 
 

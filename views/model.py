@@ -60,7 +60,7 @@ def set_field(name: str, kind: str) -> None:
 def field_errors(c: Choices, image_shape: tuple, num_classes: int) -> list[ConfigError]:
     """Every field out of its range, each named at once; then the rules between fields
     (label smoothing with a loss that has no target...), judged on all the choices together."""
-    config_class = c.family_class.config_class
+    config_class = c.family_card.config_class
     found = []
     for name, value in c.model.items():
         try:

@@ -1,8 +1,11 @@
 """Model family registry.
 
-Each family is one module in this package that decorates its model class with
-``@register``; modules are discovered at import, so adding a family is adding a
-file. The UI and CLI list families from here and nowhere else.
+A family is two files: its card in this package (``gan.py``: the config, presets,
+title, what it logs; no Keras) registers itself with :func:`register`, and its
+Keras model in ``nets/`` (``nets/gan.py``: networks and training step). Cards are
+discovered at import, so listing families, checking a config or drawing a form
+never imports Keras or TensorFlow; the model class is imported when a model is
+built or loaded. The UI and CLI list families from here and nowhere else.
 """
 
 from __future__ import annotations
@@ -12,20 +15,21 @@ import pkgutil
 from pathlib import Path
 
 from ..errors import ConfigError, GenlibError
+from .family import LogKey
 
 _FAMILIES: dict = {}
-_SUPPORT_MODULES = {"base", "blocks", "adversarial", "losses"}
+_SUPPORT_MODULES = {"family", "layout", "adversarial", "losses"}
 
 
-def register(cls):
-    """Class decorator: make a GenerativeModel subclass available by ``cls.family``."""
-    _FAMILIES[cls.family] = cls
-    return cls
+def register(card):
+    """Make a :class:`~genlib.models.family.Family` card available by its name; returns it."""
+    _FAMILIES[card.name] = card
+    return card
 
 
 def _discover() -> None:
     for info in pkgutil.iter_modules(__path__):
-        if info.name not in _SUPPORT_MODULES and not info.name.startswith("_"):
+        if not info.ispkg and info.name not in _SUPPORT_MODULES and not info.name.startswith("_"):
             importlib.import_module(f"{__name__}.{info.name}")
 
 
@@ -37,6 +41,7 @@ _ORDER = ("gan", "dcgan", "cgan", "vae", "cvae")  # display order; unknown famil
 
 
 def get_family(name: str):
+    """The family's card (title, presets, config class; ``.model_class`` imports its Keras model)."""
     if name not in _FAMILIES:
         raise ConfigError(f"unknown model family {name!r}; available: {', '.join(list_families())}")
     return _FAMILIES[name]
@@ -44,15 +49,15 @@ def get_family(name: str):
 
 def make_config(family: str, preset: str | None = None, **overrides):
     """The family's config from a preset (default: the first) plus field overrides."""
-    cls = get_family(family)
-    preset = preset or next(iter(cls.presets), None)
-    if preset is not None and preset not in cls.presets:
-        raise ConfigError(f"unknown preset {preset!r} for {family}; available: {', '.join(cls.presets)}")
-    return cls.config_class.from_dict({**cls.presets.get(preset, {}), **overrides})
+    card = get_family(family)
+    preset = preset or next(iter(card.presets), None)
+    if preset is not None and preset not in card.presets:
+        raise ConfigError(f"unknown preset {preset!r} for {family}; available: {', '.join(card.presets)}")
+    return card.config_class.from_dict({**card.presets.get(preset, {}), **overrides})
 
 
 def create_model(family: str, config):
-    return get_family(family)(config)
+    return get_family(family).model_class(config)
 
 
 def log_keys(family: str, model_config: dict | None = None) -> dict:
@@ -60,16 +65,19 @@ def log_keys(family: str, model_config: dict | None = None) -> dict:
 
     A config that no longer parses (a field renamed since) falls back to the family's defaults.
     """
-    cls = get_family(family)
+    card = get_family(family)
     try:
-        config = cls.config_class.from_dict(model_config or {})
+        config = card.config_class.from_dict(model_config or {})
     except GenlibError:
-        config = cls.config_class()
-    keys = dict(cls.log_keys(config))
-    from .base import LogKey
-
+        config = card.config_class()
+    keys = dict(card.log_keys(config))
     keys["lr"] = LogKey("learning_rate", "learning rate")
     return keys
+
+
+def import_models() -> list[type]:
+    """Every family's Keras model class; importing them registers them (and their layers) with Keras."""
+    return [card.model_class for card in _FAMILIES.values()]
 
 
 def load_model(path: str | Path):
@@ -79,6 +87,7 @@ def load_model(path: str | Path):
     path = Path(path)
     if not path.is_file():
         raise GenlibError(f"no model file at {path}")
+    import_models()
     try:
         return keras.saving.load_model(path)
     except (ValueError, OSError) as exc:

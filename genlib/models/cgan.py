@@ -9,15 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import keras
-from keras import layers
-
 from ..config import param
 from ..errors import ConfigError
 from . import register
-from .adversarial import LOSS_PRESET_NOTES, LOSS_PRESETS, AdversarialConfig, AdversarialModel
-from .blocks import logit
-from .convnets import arch_param, attention_param, build_discriminator, build_generator, check_convnet
+from .adversarial import LOSS_PRESET_NOTES, LOSS_PRESETS, AdversarialConfig, adversarial_log_keys
+from .family import Family
+from .layout import arch_param, attention_param, check_convnet
 
 
 @dataclass(frozen=True)
@@ -38,42 +35,22 @@ class CGANConfig(AdversarialConfig):
             raise ConfigError("cgan needs a labelled dataset with at least 2 classes (num_classes >= 2)")
 
 
-@register
-@keras.saving.register_keras_serializable(package="genlib")
-class CGAN(AdversarialModel):
-    family = "cgan"
-    title = "Conditional GAN"
-    description = "DCGAN that is told which class to draw: pick the class you want."
-    config_class = CGANConfig
-    presets = {"default": {}, "fast": {"filters": 32}, "resnet": {"arch": "resnet", "filters": 32}, **LOSS_PRESETS}
-    preset_notes = {
-        "default": "64 filters",
-        "fast": "32 filters, about 4x faster on a CPU",
-        "resnet": "residual blocks, 32 filters",
-        **LOSS_PRESET_NOTES,
-    }
-    conditional = True
-
-    def build_networks(self) -> None:
-        c = self.config
-        h, w, ch = c.image_shape
-        z = keras.Input((c.latent_dim,), name="z")
-        label = keras.Input((), dtype="int32", name="label")
-        embedded = layers.Embedding(c.num_classes, c.embed_dim, name="class_embedding")(label)
-        x = layers.Concatenate()([z, embedded])
-        out, _ = build_generator(x, c, c.image_shape, c.filters, "tanh")
-        self.generator = keras.Model([z, label], out, name="generator")
-
-        image = keras.Input(c.image_shape, name="image")
-        d_label = keras.Input((), dtype="int32", name="label")
-        plane = layers.Embedding(c.num_classes, h * w, name="class_plane")(d_label)
-        x = layers.Concatenate()([image, layers.Reshape((h, w, 1))(plane)])
-        features, _ = build_discriminator(x, c, c.image_shape, c.filters)
-        self.discriminator = keras.Model([image, d_label], logit(c.spectral_norm)(features), name="discriminator")
-        self.make_optimizers()
-
-    def generator_inputs(self, z, labels):
-        return [z, labels]
-
-    def discriminator_inputs(self, images, labels):
-        return [images, labels]
+FAMILY = register(
+    Family(
+        name="cgan",
+        title="Conditional GAN",
+        description="DCGAN that is told which class to draw: pick the class you want.",
+        config_class=CGANConfig,
+        presets={"default": {}, "fast": {"filters": 32}, "resnet": {"arch": "resnet", "filters": 32}, **LOSS_PRESETS},
+        preset_notes={
+            "default": "64 filters",
+            "fast": "32 filters, about 4x faster on a CPU",
+            "resnet": "residual blocks, 32 filters",
+            **LOSS_PRESET_NOTES,
+        },
+        conditional=True,
+        adversarial=True,
+        describe_logs=adversarial_log_keys,
+        model="genlib.models.nets.cgan:CGAN",
+    )
+)

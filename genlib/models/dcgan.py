@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import keras
-
 from ..config import param
 from ..errors import ConfigError
 from . import register
-from .adversarial import LOSS_PRESET_NOTES, LOSS_PRESETS, AdversarialConfig, AdversarialModel
-from .blocks import logit
-from .convnets import arch_param, attention_param, build_discriminator, build_generator, check_convnet
+from .adversarial import LOSS_PRESET_NOTES, LOSS_PRESETS, AdversarialConfig, adversarial_log_keys
+from .family import Family
+from .layout import arch_param, attention_param, check_convnet
 
 
 @dataclass(frozen=True)
@@ -53,46 +51,30 @@ class DCGANConfig(AdversarialConfig):
             )
 
 
-@register
-@keras.saving.register_keras_serializable(package="genlib")
-class DCGAN(AdversarialModel):
-    family = "dcgan"
-    title = "DCGAN"
-    description = "Convolutional GAN: transposed convolutions up, strided convolutions down (or ResNet blocks)."
-    config_class = DCGANConfig
-    presets = {
-        "default": {},
-        "fast": {"filters": 32},
-        "resnet": {"arch": "resnet", "filters": 32},
-        "small-data": {"filters": 32, "diff_augment": "translation,cutout"},
-        "progressive": {"filters": 32, "progressive": 0.5},
-        **LOSS_PRESETS,
-    }
-    preset_notes = {
-        "default": "64 filters, as in the paper",
-        "fast": "32 filters, about 4x faster on a CPU",
-        "resnet": "residual blocks, 32 filters",
-        "small-data": "32 filters and DiffAugment, for a few thousand images",
-        "progressive": "half size for the first half of the epochs, then full size",
-        **LOSS_PRESET_NOTES,
-    }
-
-    def build_networks(self) -> None:
-        c = self.config
-        grow = bool(c.progressive)
-        z = keras.Input((c.latent_dim,), name="z")
-        out, half = build_generator(z, c, c.image_shape, c.filters, "tanh", progressive=grow)
-        self.generator = keras.Model(z, out, name="generator")
-        image = keras.Input(c.image_shape, name="image")
-        h, w, ch = c.image_shape
-        small = keras.Input((h // 2, w // 2, ch), name="image_half") if grow else None
-        features, half_features = build_discriminator(image, c, c.image_shape, c.filters, low_inputs=small)
-        score = logit(c.spectral_norm)  # one layer, shared by both sizes
-        self.discriminator = keras.Model(image, score(features), name="discriminator")
-        if grow:
-            self.generator_half = keras.Model(z, half, name="generator_half")
-            self.discriminator_half = keras.Model(small, score(half_features), name="discriminator_half")
-            self.half_size_stage = self.add_weight(
-                shape=(), dtype="int32", initializer="ones", trainable=False, name="half_size_stage"
-            )
-        self.make_optimizers()
+FAMILY = register(
+    Family(
+        name="dcgan",
+        title="DCGAN",
+        description="Convolutional GAN: transposed convolutions up, strided convolutions down (or ResNet blocks).",
+        config_class=DCGANConfig,
+        presets={
+            "default": {},
+            "fast": {"filters": 32},
+            "resnet": {"arch": "resnet", "filters": 32},
+            "small-data": {"filters": 32, "diff_augment": "translation,cutout"},
+            "progressive": {"filters": 32, "progressive": 0.5},
+            **LOSS_PRESETS,
+        },
+        preset_notes={
+            "default": "64 filters, as in the paper",
+            "fast": "32 filters, about 4x faster on a CPU",
+            "resnet": "residual blocks, 32 filters",
+            "small-data": "32 filters and DiffAugment, for a few thousand images",
+            "progressive": "half size for the first half of the epochs, then full size",
+            **LOSS_PRESET_NOTES,
+        },
+        adversarial=True,
+        describe_logs=adversarial_log_keys,
+        model="genlib.models.nets.dcgan:DCGAN",
+    )
+)

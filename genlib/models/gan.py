@@ -15,13 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import keras
-from keras import layers
-
 from ..config import param
 from . import register
-from .adversarial import LOSS_PRESET_NOTES, LOSS_PRESETS, AdversarialConfig, AdversarialModel
-from .blocks import dense_to_image, logit, mlp
+from .adversarial import LOSS_PRESET_NOTES, LOSS_PRESETS, AdversarialConfig, adversarial_log_keys
+from .family import Family
 
 
 @dataclass(frozen=True)
@@ -40,43 +37,33 @@ class GANConfig(AdversarialConfig):
     slope: float = param(0.2, "LeakyReLU negative slope (0 = a plain ReLU).", low=0.0, high=1.0)
 
 
-@register
-@keras.saving.register_keras_serializable(package="genlib")
-class GAN(AdversarialModel):
-    family = "gan"
-    title = "MLP GAN"
-    description = "Fully connected generator and discriminator on flattened pixels: the original GAN."
-    config_class = GANConfig
-    presets = {
-        "seed-001": {},
-        "seed-002": {"g_hidden": (256, 512, 1024), "g_batchnorm": True, "output_activation": "sigmoid"},
-        "tutorial-001": {"slope": 0.0, "learning_rate": 1e-3, "beta_1": 0.9, "beta_2": 0.999},
-        "tutorial-002": {
-            "g_hidden": (256, 512, 1024),
-            "g_batchnorm": True,
-            "output_activation": "sigmoid",
-            "d_hidden": (1024, 512, 256),
+FAMILY = register(
+    Family(
+        name="gan",
+        title="MLP GAN",
+        description="Fully connected generator and discriminator on flattened pixels: the original GAN.",
+        config_class=GANConfig,
+        presets={
+            "seed-001": {},
+            "seed-002": {"g_hidden": (256, 512, 1024), "g_batchnorm": True, "output_activation": "sigmoid"},
+            "tutorial-001": {"slope": 0.0, "learning_rate": 1e-3, "beta_1": 0.9, "beta_2": 0.999},
+            "tutorial-002": {
+                "g_hidden": (256, 512, 1024),
+                "g_batchnorm": True,
+                "output_activation": "sigmoid",
+                "d_hidden": (1024, 512, 256),
+            },
+            **LOSS_PRESETS,
         },
-        **LOSS_PRESETS,
-    }
-    preset_notes = {
-        "seed-001": "generator 128-256-512, LeakyReLU(0.2), Adam(2e-4, 0.5)",
-        "seed-002": "wider generator with BatchNorm, LeakyReLU(0.2), Adam(2e-4, 0.5)",
-        "tutorial-001": "the first tutorial's GAN as written: 128-256-512 / 512-256, ReLU, Adam's defaults",
-        "tutorial-002": "the second tutorial's: 256-512-1024 with BatchNorm, sigmoid out / D 1024-512-256",
-        **LOSS_PRESET_NOTES,
-    }
-
-    @property
-    def output_activation(self) -> str:
-        return self.config.output_activation
-
-    def build_networks(self) -> None:
-        c = self.config
-        z = keras.Input((c.latent_dim,), name="z")
-        x = mlp(z, c.g_hidden, c.slope, batchnorm=c.g_batchnorm, dropout=c.g_dropout)
-        self.generator = keras.Model(z, dense_to_image(x, c.image_shape, c.output_activation), name="generator")
-        image = keras.Input(c.image_shape, name="image")
-        x = mlp(layers.Flatten()(image), c.d_hidden, c.slope, c.d_batchnorm, c.d_dropout, c.spectral_norm)
-        self.discriminator = keras.Model(image, logit(c.spectral_norm)(x), name="discriminator")
-        self.make_optimizers()
+        preset_notes={
+            "seed-001": "generator 128-256-512, LeakyReLU(0.2), Adam(2e-4, 0.5)",
+            "seed-002": "wider generator with BatchNorm, LeakyReLU(0.2), Adam(2e-4, 0.5)",
+            "tutorial-001": "the first tutorial's GAN as written: 128-256-512 / 512-256, ReLU, Adam's defaults",
+            "tutorial-002": "the second tutorial's: 256-512-1024 with BatchNorm, sigmoid out / D 1024-512-256",
+            **LOSS_PRESET_NOTES,
+        },
+        adversarial=True,
+        describe_logs=adversarial_log_keys,
+        model="genlib.models.nets.gan:GAN",
+    )
+)

@@ -26,7 +26,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from keras import ops
+
+class _LazyOps:
+    """``keras.ops``, imported at the first loss computed: the table itself (names, presets,
+    what a score means) is read by configs and forms that never build a model, and
+    importing Keras means importing its backend (seconds with TensorFlow)."""
+
+    def __getattr__(self, name: str):
+        from keras import ops as keras_ops
+
+        return getattr(keras_ops, name)
+
+
+ops = _LazyOps()
 
 
 def bce_with_logits(logits, target: float):

@@ -99,7 +99,7 @@ def test_diff_augment_goes_into_both_sides_of_the_game():
     )
     model.phases()
     calls = []
-    import genlib.models.adversarial as adv
+    import genlib.models.nets.adversarial as adv
 
     original = adv.diff_augment
 

@@ -5,7 +5,8 @@ import pytest
 
 from genlib.errors import ConfigError
 from genlib.models import create_model, load_model, make_config
-from genlib.models.convnets import SelfAttention, attention_sides
+from genlib.models.layout import attention_sides
+from genlib.models.nets.convnets import SelfAttention
 from genlib.training.backends import backend
 
 

@@ -1,17 +1,21 @@
 """Every registered family: building, training, generation, saving. Parametrised over the registry."""
 
+import subprocess
+import sys
+
 import keras
 import numpy as np
 import pytest
 
 from genlib.models import create_model, get_family, list_families, load_model, make_config
-from genlib.models.adversarial import AdversarialModel
-from genlib.models.blocks import recompute_batchnorm_statistics, upsample_plan
+from genlib.models.layout import upsample_plan
+from genlib.models.nets.adversarial import AdversarialModel
+from genlib.models.nets.blocks import recompute_batchnorm_statistics
 from genlib.training.backends import backend
 
 FAMILIES = list_families()
 # By what a family is, not by name: a new GAN family is tested here with no change to this file.
-GAN_FAMILIES = [f for f in FAMILIES if issubclass(get_family(f), AdversarialModel)]
+GAN_FAMILIES = [f for f in FAMILIES if get_family(f).adversarial]
 SHAPE = (8, 8, 1)
 
 
@@ -25,6 +29,27 @@ def weights(model):
 
 def test_registry_lists_the_four_families():
     assert FAMILIES[:4] == ["gan", "dcgan", "cgan", "vae"]
+
+
+def test_cards_are_read_without_keras_and_name_their_own_model_class():
+    """Listing families, every preset's config, what runs log and a link's choices: no Keras, no TensorFlow
+    (the app's first page stands on these). Each card's model class says it belongs to that card."""
+    script = (
+        "import sys\n"
+        "from genlib.choices import Choices\n"
+        "from genlib.models import get_family, list_families, log_keys, make_config\n"
+        "for f in list_families():\n"
+        "    for p in get_family(f).presets:\n"
+        "        log_keys(f, make_config(f, p, image_shape=(8, 8, 1), num_classes=4).to_dict())\n"
+        "Choices.from_query({'family': 'dcgan', 'preset': 'wgan-gp', 'filters': '16'})\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('keras', 'tensorflow')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
+    for family in FAMILIES:
+        card = get_family(family)
+        assert card.model_class.card is card
+        assert issubclass(card.model_class, AdversarialModel) == card.adversarial
 
 
 class TestBuilding:
@@ -84,7 +109,7 @@ class TestTraining:
         for i in range(3):
             logs = step(x, y, np.arange(16, dtype=np.int32) + 16 * i)
         values = {k: float(v) for k, v in logs.items()}
-        assert set(values) == set(type(model).log_keys(model.config))  # what the model says it logs
+        assert set(values) == set(model.card.log_keys(model.config))  # what the model says it logs
         assert all(np.isfinite(v) for v in values.values())
         changed = [not np.array_equal(a, b) for a, b in zip(before, weights(model), strict=True)]
         assert all(changed), "every trainable variable should move"
@@ -95,7 +120,7 @@ class TestTraining:
         model = small_model(family)
         model.compile(jit_compile=False)
         history = model.fit(model.to_model_range(images), labels, batch_size=32, epochs=1, verbose=0)
-        assert set(history.history) == set(type(model).log_keys(model.config))
+        assert set(history.history) == set(model.card.log_keys(model.config))
 
 
 class TestGeneration:

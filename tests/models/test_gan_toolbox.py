@@ -13,12 +13,12 @@ from keras import ops
 
 from genlib.errors import ConfigError
 from genlib.models import create_model, get_family, list_families, make_config
-from genlib.models.adversarial import LR_SCHEDULES, AdversarialModel
-from genlib.models.base import input_gradient
+from genlib.models.adversarial import LR_SCHEDULES
 from genlib.models.losses import LOSSES, get_loss
+from genlib.models.nets.base import input_gradient
 from genlib.training.backends import backend
 
-GAN_FAMILIES = [f for f in list_families() if issubclass(get_family(f), AdversarialModel)]
+GAN_FAMILIES = [f for f in list_families() if get_family(f).adversarial]
 SHAPE = (8, 8, 1)
 
 
@@ -90,13 +90,13 @@ def test_every_family_trains_with_every_loss_and_logs_what_it_declares(family, l
     model = small_gan(family, loss=loss)
     before = [v.numpy().copy() for v in model.trainable_variables]
     logs = run_steps(model, *tiny_images, n=2)
-    assert set(logs) == set(type(model).log_keys(model.config))
+    assert set(logs) == set(model.card.log_keys(model.config))
     assert all(math.isfinite(v) for v in logs.values())
     still = [v.path for a, v in zip(before, model.trainable_variables, strict=True) if np.array_equal(a, v.numpy())]
     # A score shifted by a constant leaves the Wasserstein loss (and the hinge, inside its margin) unchanged,
     # so the logit's bias has no gradient there: by the formula, not a bug.
     assert all("logit" in p and "bias" in p for p in still), still
-    kinds = {k: key.kind for k, key in type(model).log_keys(model.config).items()}
+    kinds = {k: key.kind for k, key in model.card.log_keys(model.config).items()}
     assert kinds["d_fake"] == ("score" if get_loss(loss).reads_as == "critic" else "probability")
     assert ("gp" in kinds) == (loss == "wgan-gp")
 

@@ -7,17 +7,7 @@ import math
 import keras
 from keras import layers
 
-
-def upsample_plan(height: int, width: int) -> tuple[int, int, int]:
-    """Start size and number of 2x upsamplings for an image of height x width.
-
-    Two upsamplings always (8 -> 2, 28 -> 7); more while the start is still 8 or
-    larger and even, up to four (32 -> 4 with three, 64 -> 4 with four).
-    """
-    n = 2
-    while n < 4 and all(s % 2 ** (n + 1) == 0 and s // 2**n >= 8 for s in (height, width)):
-        n += 1
-    return height // 2**n, width // 2**n, n
+from ..layout import upsample_plan
 
 
 def weighted(layer, spectral_norm: bool = False):

@@ -22,46 +22,8 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
-from ..config import param
-from ..errors import ConfigError
-from .blocks import upsample_plan, weighted
-
-ARCHS = ("dcgan", "resnet")
-
-
-def arch_param():
-    return param(
-        "dcgan",
-        "Network blocks: dcgan (strided convolutions) or resnet (residual blocks: deeper, about 3x slower).",
-        choices=ARCHS,
-    )
-
-
-def attention_param():
-    # SAGAN puts one attention layer at a middle resolution; 0 leaves it out.
-    return param(
-        0, "Self-attention layer at this side length in both networks (0 = none; e.g. 14 for 28x28).", low=0, high=64
-    )
-
-
-def check_convnet(config) -> None:
-    """Cross-field rules for ``arch`` and ``attention`` (called from the config's ``validate``)."""
-    if config.attention:
-        sides = attention_sides(config.image_shape)
-        if config.attention not in sides:
-            h, w = config.image_shape[:2]
-            raise ConfigError(
-                f"attention must be 0 or a side length both networks pass through for {h}x{w} images: "
-                f"{', '.join(map(str, sides))}; got {config.attention}",
-                field="attention",
-            )
-
-
-def attention_sides(image_shape) -> list[int]:
-    """Side lengths inside both networks (not the image's own): where attention can go."""
-    h, w = image_shape[:2]
-    h0, _, n = upsample_plan(h, w)
-    return [h0 * 2**i for i in range(n)]
+from ..layout import upsample_plan
+from .blocks import weighted
 
 
 @keras.saving.register_keras_serializable(package="genlib")

@@ -1,6 +1,7 @@
-"""What every model family shares: its config base, and a keras.Model that trains itself.
+"""What every family's Keras model shares: a keras.Model that trains itself.
 
-A family subclasses :class:`GenerativeModel`, builds its networks in
+A family's model class subclasses :class:`GenerativeModel`, names its card (the
+``Family`` from its file in ``genlib/models/``), builds its networks in
 ``build_networks``, and describes one training step as a list of
 :class:`Phase` objects (which variables, which optimizer, which loss). The
 backend file in ``genlib/training/backends/`` turns phases into gradient
@@ -17,49 +18,11 @@ import keras
 import numpy as np
 from keras import ops
 
-from ..config import BaseConfig, param
+from ..family import Family, ModelConfig
 from .blocks import network_table
 
 Batch = dict  # {"images": float tensor in the model's range, "labels": int tensor}
 LossFn = Callable[[Batch], tuple[Any, dict[str, Any]]]
-
-
-@dataclass(frozen=True)
-class ModelConfig(BaseConfig):
-    """Fields every family has. image_shape and num_classes come from the dataset."""
-
-    image_shape: tuple[int, ...] = param(
-        (28, 28, 1), "Image height, width, channels; set from the dataset.", low=3, high=3, item_low=1, item_high=64
-    )
-    num_classes: int = param(
-        0, "Number of classes in the dataset (0 = unlabelled); set from the dataset.", low=0, high=1000
-    )
-    # 100 is the latent size used by the original GAN/DCGAN tutorials.
-    latent_dim: int = param(100, "Size of the random vector z the generator starts from.", low=2, high=512)
-    # 2e-4 with beta_1 = 0.5 are the DCGAN paper's Adam settings, stable for most GANs.
-    learning_rate: float = param(
-        2e-4, "Learning rate of the optimizer (Adam unless a GAN picks RMSprop).", low=1e-6, high=1e-1
-    )
-    beta_1: float = param(
-        0.5, "Adam beta_1 (momentum); 0.5 damps GAN oscillations. Unused by RMSprop.", low=0.0, high=0.999
-    )
-    # 1 draws latents as in training. Below 1 is the "truncation trick" (Brock et al.
-    # 2018, arXiv:1809.11096): cleaner, more typical samples, less variety.
-    sample_std: float = param(
-        1.0, "Spread of the latent vectors drawn when sampling (training always uses 1).", low=0.1, high=2.0
-    )
-
-    def validate(self) -> None:
-        h, w, c = self.image_shape
-        from ..data.dataset import check_side
-        from ..errors import ConfigError, DatasetError
-
-        try:
-            check_side(h, w)
-        except DatasetError as exc:
-            raise ConfigError(f"image_shape: {exc}") from None
-        if c not in (1, 3):
-            raise ConfigError(f"image_shape must have 1 or 3 channels, got {c}")
 
 
 @dataclass
@@ -74,21 +37,9 @@ class Phase:
     repeat: int = 1  # e.g. several critic updates per generator update; the last update's logs are kept
 
 
-@dataclass(frozen=True)
-class LogKey:
-    """What a logged value is, so charts, tables, the CLI and the health rules can read it unnamed.
-
-    kind: "loss", "penalty", "probability" (0-1, D's belief), "score" (an unbounded critic
-    output), "accuracy" (0-1) or "learning_rate".
-    """
-
-    kind: str
-    label: str
-
-
 def input_gradient(fn, x):
     """d sum(fn(x)) / dx, differentiable again (for penalties on D's input gradient); from the backend."""
-    from ..training.backends import backend
+    from ...training.backends import backend
 
     return backend().input_gradient(fn, x)
 
@@ -96,24 +47,16 @@ def input_gradient(fn, x):
 class GenerativeModel(keras.Model):
     """Base for all families: networks, optimizers, seeded sampling, summaries.
 
-    Subclasses set the class attributes and implement ``build_networks``,
-    ``phases`` and ``decode``.
+    Subclasses set ``card`` and implement ``build_networks``, ``phases`` and ``decode``.
     """
 
-    family: ClassVar[str] = ""
-    title: ClassVar[str] = ""
-    description: ClassVar[str] = ""
-    config_class: ClassVar[type[ModelConfig]] = ModelConfig
-    presets: ClassVar[dict[str, dict]] = {}
-    preset_notes: ClassVar[dict[str, str]] = {}  # one line per preset, for menus
-    conditional: ClassVar[bool] = False  # needs labels to train and to generate
-    loss_names: ClassVar[tuple[str, ...]] = ()  # the keys train steps log; ``log_keys`` describes them
+    card: ClassVar[Family]
     output_activation: str = "tanh"  # tanh -> pixels in [-1, 1]; sigmoid -> [0, 1]
 
     def __init__(self, config: ModelConfig | dict | None = None, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(config, ModelConfig):
-            config = self.config_class.from_dict(config or {})
+            config = self.card.config_class.from_dict(config or {})
         self.config = config
         self.build_networks()
         self.seed_generator = keras.random.SeedGenerator(0)
@@ -158,11 +101,6 @@ class GenerativeModel(keras.Model):
         """The image side the networks are trained at now (below the data's in a progressive first stage)."""
         return self.config.image_shape[0]
 
-    @classmethod
-    def log_keys(cls, config: ModelConfig) -> dict[str, LogKey]:
-        """The values a train step logs for this config, each with its kind and a label."""
-        return {k: LogKey("loss", k.replace("_", " ")) for k in cls.loss_names}
-
     def learning_rates(self) -> list[tuple[keras.optimizers.Optimizer, float]]:
         """Each optimizer with its configured (undecayed) learning rate."""
         seen, out = set(), []
@@ -186,6 +124,18 @@ class GenerativeModel(keras.Model):
 
     # -- shared behaviour ----------------------------------------------
     @property
+    def family(self) -> str:
+        return self.card.name
+
+    @property
+    def title(self) -> str:
+        return self.card.title
+
+    @property
+    def conditional(self) -> bool:
+        return self.card.conditional
+
+    @property
     def sampling_network(self) -> keras.Model:
         """The network that turns latents into images (saved alone as generator.keras)."""
         return next(iter(self.networks().values()))
@@ -195,7 +145,7 @@ class GenerativeModel(keras.Model):
 
     @classmethod
     def from_config(cls, config: dict) -> "GenerativeModel":
-        return cls(cls.config_class.from_dict(config["config"]), name=config.get("name"))
+        return cls(cls.card.config_class.from_dict(config["config"]), name=config.get("name"))
 
     def uint8_to_model_range(self, images):
         """``to_model_range`` for a tensor inside a compiled step."""
@@ -257,7 +207,7 @@ class GenerativeModel(keras.Model):
     # -- keras.Model.fit support ---------------------------------------
     def train_step(self, data):
         """So that ``model.fit(images)`` works too; the Trainer compiles the same phases."""
-        from ..training.backends import backend
+        from ...training.backends import backend
 
         if isinstance(data, (tuple, list)):
             images, labels = data[0], (data[1] if len(data) > 1 else None)
