@@ -7,7 +7,7 @@ step with the session's choices, and a guard that turns any error into a message
 import streamlit as st
 
 from views._state import guarded, show_flashes, sync_url
-from views._ui import keep_keras_state_between_runs, sidebar
+from views._ui import keep_keras_state_between_runs, keep_worker_running, sidebar
 
 keep_keras_state_between_runs()
 st.set_page_config(page_title="GenLab", page_icon=":material/auto_awesome:", layout="wide")
@@ -29,3 +29,5 @@ with guarded():
 show_flashes()
 with guarded():
     pg.run()
+with guarded():
+    keep_worker_running()  # after the page: kept running (and warm) while anyone uses the app

@@ -32,9 +32,13 @@ def keep_keras_state_between_runs() -> None:
 
 @st.cache_resource
 def job_manager() -> JobManager:
-    jobs = JobManager(RunStore())
-    jobs.ensure_worker()  # warm from the first page view: the first Start need not wait for Python and TensorFlow
-    return jobs
+    return JobManager(RunStore())
+
+
+def keep_worker_running() -> None:
+    """Start the worker if none runs, once the page is drawn: it then keeps a warm process (TensorFlow
+    imported), so the first Start need not wait for it, and a first visit does not wait for either."""
+    job_manager().ensure_worker()
 
 
 @st.cache_resource
@@ -169,7 +173,6 @@ def job_count() -> None:
 def _job_count() -> None:
     """Running and queued jobs, refreshed on its own so it never goes stale on a quiet page."""
     note_watcher()  # people on any page count towards the room's size
-    job_manager().ensure_worker()  # kept running (and warm) while anyone has the app open
     training, waiting = job_counts()
     st.caption(f":material/model_training: {training} job(s) training, {waiting} waiting")
 

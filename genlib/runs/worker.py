@@ -34,6 +34,10 @@ from .store import ACTIVE, Run, RunStore, lock_held
 POLL_S = 0.5
 IDLE_EXIT_S = float(os.environ.get("GENLAB_WORKER_IDLE_S", 900))
 WARM = os.environ.get("GENLAB_WORKER_WARM", "1") != "0"  # keep a process with TensorFlow imported ready
+# The app starts the worker at its first page view. The warm process's imports take several
+# seconds of a core, so they wait until that page is on screen (docs/BENCHMARKS.md, 'First page');
+# a run started before then launches cold.
+STANDBY_AFTER_S = 5.0
 
 
 def worker_lock_path():
@@ -76,9 +80,12 @@ class Worker:
             f"(training jobs at once: {self.limits.concurrent_jobs})",
             flush=True,
         )
-        idle_since = time.time()
+        started = idle_since = time.time()
         try:
             while True:
+                if not path.exists():  # the workspace was deleted (a test's or a demo's temporary one)
+                    print("worker: the workspace is gone; exiting", flush=True)
+                    return
                 self._reap()
                 self.dispatch_once()
                 if not self.idle:
@@ -86,7 +93,7 @@ class Worker:
                 elif time.time() - idle_since > idle_exit_s:
                     print("worker: nothing queued or running; exiting", flush=True)
                     return
-                if self.warm:
+                if self.warm and time.time() - started >= STANDBY_AFTER_S:
                     self._keep_standby()
                 time.sleep(POLL_S)
         finally:

@@ -77,6 +77,19 @@ def served_app(home: Path, timeout: float = 90.0, address: str = "127.0.0.1", en
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        stop_workspace_processes(home)
+
+
+def stop_workspace_processes(home: Path) -> None:
+    """End the worker and warm process the app started for ``home``: they outlive the server on
+    purpose (a queue goes on through a restart), but not a test's or a benchmark's workspace."""
+    wanted = f"GENLAB_HOME={home}".encode()
+    for proc in Path("/proc").iterdir():
+        try:
+            if b"genlib" in (proc / "cmdline").read_bytes() and wanted in (proc / "environ").read_bytes().split(b"\0"):
+                os.kill(int(proc.name), 15)
+        except (OSError, ValueError):
+            continue
 
 
 @contextlib.contextmanager
