@@ -4,10 +4,11 @@
 
 Each try makes an empty workspace (no evaluator cached, nothing compiled), launches
 ``python -m genlib train --dataset digits`` with default settings, and polls every 20 ms for
-``samples/epoch_0001.png``; the process is then stopped. Reports the median and the spread, and
-the trainer's own figures from its log (data loading, compile). ``--before`` names another
-checkout of genlib (e.g. a ``git worktree`` of an older commit) whose tries are interleaved with
-this one's, so both figures come from the same minutes of the machine.
+``samples/epoch_0001.png``; the process is then stopped. Reports the median and the spread, the
+trainer's own figures from its log (data loading, compile), and, in turn with the tries, a process
+that does nothing but import TensorFlow and Keras the trainer's way: the floor of this figure.
+``--before`` names another checkout of genlib (e.g. a ``git worktree`` of an older commit) whose
+tries are interleaved with this one's, so both figures come from the same minutes of the machine.
 """
 
 from __future__ import annotations
@@ -46,14 +47,23 @@ def one_try(root: Path = ROOT) -> tuple[float, str]:
         return seconds, out
 
 
+def import_alone(root: Path = ROOT) -> float:
+    """Seconds for a fresh process to import TensorFlow and Keras the way the trainer does."""
+    code = "from genlib.training.backends import import_quietly; import_quietly()"
+    started = time.time()
+    subprocess.run([sys.executable, "-c", code], cwd=root, check=True, capture_output=True)
+    return time.time() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tries", type=int, default=3)
     parser.add_argument("--before", type=Path, help="another checkout, timed in turn with this one")
     parser.add_argument("--write")
     args = parser.parse_args()
-    times, logs, before = [], [], []
+    times, logs, before, imports = [], [], [], []
     for _ in range(args.tries):
+        imports.append(import_alone())
         if args.before:
             before.append(one_try(args.before.resolve())[0])
             print(f"before: first grid after {before[-1]:.2f} s", flush=True)
@@ -66,8 +76,10 @@ def main() -> None:
         f"Launch of `python -m genlib train --dataset digits` (defaults) in an empty workspace to "
         f"`samples/epoch_0001.png` on disk: median **{statistics.median(times):.2f} s** "
         f"(min {min(times):.2f}, max {max(times):.2f}, {args.tries} tries). Of that, tracing the step "
-        f"and running it once: {statistics.median(compiled):.2f} s; the rest is Python, the TensorFlow import "
-        "and building the model. Command: `.venv/bin/python docs/bench_first_grid.py --write docs/BENCHMARKS.md`."
+        f"and running it once: {statistics.median(compiled):.2f} s. A process that only starts Python and imports "
+        f"TensorFlow and Keras as the trainer does, in turn with these tries: median "
+        f"**{statistics.median(imports):.2f} s**. "
+        "Command: `.venv/bin/python docs/bench_first_grid.py --write docs/BENCHMARKS.md`."
     )
     if before:
         text += (

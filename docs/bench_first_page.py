@@ -5,7 +5,9 @@
 Each try starts ``streamlit run app.py`` on an empty workspace, waits for its health check,
 then opens the app in headless Chromium and polls every 50 ms until the Data page is complete:
 its title, the sample grid image, and no "running" indicator. Also reports whether the server
-process has loaded TensorFlow by then (it should not: the first page never needs it).
+process has loaded TensorFlow by then (it should not: the first page never needs it). In turn
+with each try, the same is timed for a floor: a Streamlit app with the same navigation whose page
+is a title and one image, served the same way.
 """
 
 from __future__ import annotations
@@ -39,13 +41,33 @@ def server_pid(port: int) -> int:
     raise SystemExit(f"no streamlit process on port {port}")
 
 
-def one_try() -> tuple[float, bool]:
+# The floor: the least a Streamlit page with the same navigation, a title and an image costs here.
+FLOOR_APP = {
+    "app.py": (
+        "import streamlit as st\n"
+        "pages = [st.Page('data.py', title='Data', default=True), st.Page('model.py', title='Model')]\n"
+        "st.navigation(pages, position='top').run()\n"
+    ),
+    "data.py": (
+        "import numpy as np\nimport streamlit as st\n\nst.title('Data')\nst.image(np.zeros((64, 64), np.uint8))\n"
+    ),
+    "model.py": "import streamlit as st\n\nst.title('Model')\n",
+}
+
+
+def one_try(floor: bool = False) -> tuple[float, bool]:
     from selenium.webdriver.common.by import By
 
+    from tests.e2e.browser import ROOT as APP_ROOT
     from tests.e2e.browser import chromium, served_app
 
     with tempfile.TemporaryDirectory() as home, chromium(Path(home) / "profile") as driver:
-        with served_app(Path(home) / "ws") as url:
+        script = APP_ROOT / "app.py"
+        if floor:
+            for name, text in FLOOR_APP.items():
+                (Path(home) / name).write_text(text)
+            script = Path(home) / "app.py"
+        with served_app(Path(home) / "ws", script=script) as url:
             started = time.time()
             driver.get(url)
             while True:
@@ -66,15 +88,23 @@ def main() -> None:
     parser.add_argument("--tries", type=int, default=3)
     parser.add_argument("--write")
     args = parser.parse_args()
-    got = [one_try() for _ in range(args.tries)]
-    for seconds, tf in got:
-        print(f"first page complete after {seconds:.2f} s; TensorFlow in the server: {tf}", flush=True)
+    got, floor = [], []
+    for _ in range(args.tries):
+        got.append(one_try())
+        floor.append(one_try(floor=True)[0])
+        print(
+            f"first page complete after {got[-1][0]:.2f} s; TensorFlow in the server: {got[-1][1]}; "
+            f"the floor page after {floor[-1]:.2f} s",
+            flush=True,
+        )
     times = [s for s, _ in got]
     text = (
         f"A fresh server on an empty workspace: from its health check answering to the Data page complete "
         f"in headless Chromium (title, sample grid, nothing running): median **{statistics.median(times):.2f} s** "
         f"(min {min(times):.2f}, max {max(times):.2f}, {args.tries} tries). TensorFlow loaded in the server "
-        f"process by then: {'yes' if any(tf for _, tf in got) else 'no'}. "
+        f"process by then: {'yes' if any(tf for _, tf in got) else 'no'}. In turn with these tries, a Streamlit "
+        f"app with the same navigation whose page is a title and one image: median "
+        f"**{statistics.median(floor):.2f} s** (what any page costs here). "
         "Command: `.venv/bin/python docs/bench_first_page.py --write docs/BENCHMARKS.md`."
     )
     from docs.markers import publish

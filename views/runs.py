@@ -8,6 +8,7 @@ import streamlit as st
 
 from genlib.errors import GenlibError
 from genlib.metrics import METRICS
+from genlib.models import family_title
 from views._auth import current_user
 from views._charts import CURVE_LAYOUT, compare_metrics
 from views._export import csv_download
@@ -58,7 +59,7 @@ def runs_view() -> None:
                 "owner": s.get("owner") or "",
                 "status": f"queued, #{in_line[s['run_id']]} in line" if s["run_id"] in in_line else s["state"],
                 "dataset": s.get("dataset"),
-                "family": s.get("family"),
+                "family": family_title(s.get("family") or ""),
                 "preset · loss": " · ".join(x for x in (s.get("preset"), s.get("loss")) if x),
                 "epochs": f"{s.get('epoch', 0)}/{s.get('epochs')}",
                 "final losses": "  ".join(

@@ -47,6 +47,12 @@ def get_family(name: str):
     return _FAMILIES[name]
 
 
+def family_title(name: str) -> str:
+    """The family's title for people ("MLP GAN"), or the name itself for a family no longer known."""
+    card = _FAMILIES.get(name)
+    return card.title if card else name
+
+
 def make_config(family: str, preset: str | None = None, **overrides):
     """The family's config from a preset (default: the first) plus field overrides."""
     card = get_family(family)

@@ -40,8 +40,15 @@ def run_genlib(home: Path, *args: str) -> None:
 
 
 @contextlib.contextmanager
-def served_app(home: Path, timeout: float = 90.0, address: str = "127.0.0.1", env_extra: dict | None = None):
-    """Run `streamlit run app.py` on a free port of ``address``; yield its URL."""
+def served_app(
+    home: Path,
+    timeout: float = 90.0,
+    address: str = "127.0.0.1",
+    env_extra: dict | None = None,
+    script: Path = ROOT / "app.py",
+):
+    """Run `streamlit run app.py` (or another ``script``, from its folder) on a free port of ``address``;
+    yield its URL."""
     port = free_port()
     env = {**os.environ, "GENLAB_HOME": str(home), **(env_extra or {})}
     cmd = [
@@ -49,7 +56,7 @@ def served_app(home: Path, timeout: float = 90.0, address: str = "127.0.0.1", en
         "-m",
         "streamlit",
         "run",
-        "app.py",
+        script.name,
         "--server.port",
         str(port),
         "--server.headless",
@@ -61,7 +68,7 @@ def served_app(home: Path, timeout: float = 90.0, address: str = "127.0.0.1", en
         "--browser.gatherUsageStats",
         "false",
     ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, cwd=script.parent, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://{address}:{port}"
     try:
         deadline = time.time() + timeout
