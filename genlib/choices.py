@@ -203,8 +203,16 @@ class Choices:
         ).normalised()
 
     def headline(self, family_title: str | None = None) -> str:
-        """'shapes · DCGAN · fast': what the pages show at the top."""
-        return f"{self.dataset} · {family_title or self.family_card.title} · {self.preset}"
+        """'shapes · DCGAN · fast', and '+ 2 changes' when model fields differ from the preset."""
+        text = f"{self.dataset} · {family_title or self.family_card.title} · {self.preset}"
+        n = len(self.model)
+        return text + (f" + {n} change{'s' if n > 1 else ''}" if n else "")
+
+    def changes_text(self) -> str:
+        """The model fields set away from the preset: 'latent size 64, learning rate 0.0003' ('' if none)."""
+        from .config import field_label
+
+        return ", ".join(f"{field_label(k).lower()} {_to_text(v)}" for k, v in sorted(self.model.items()))
 
 
 def _to_text(value: Any) -> str:

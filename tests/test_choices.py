@@ -86,3 +86,10 @@ def test_a_run_is_judged_at_its_datasets_image_size(capsys):
         Choices("shapes", "dcgan", "resnet", {"attention": 7}).build()
     assert main(["train", "--family", "dcgan", "--preset", "fast", "--epochs", "1", "--set", "attention=4"]) == 0
     assert "completed" in capsys.readouterr().out
+
+
+def test_headline_says_when_fields_differ_from_the_preset():
+    c = Choices(dataset="shapes", family="dcgan", model={"latent_dim": 64, "learning_rate": 3e-4}).normalised()
+    assert c.headline() == "shapes · DCGAN · default + 2 changes"
+    assert c.changes_text() == "latent size 64, learning rate 0.0003"
+    assert Choices(dataset="shapes", family="dcgan").normalised().headline() == "shapes · DCGAN · default"

@@ -149,32 +149,42 @@ def show_grid(array: np.ndarray, caption: str | None = None, width: int | str = 
 
 
 def sidebar(live_counts: bool = True) -> None:
-    info = device_info()
     with st.sidebar:
-        device = info["device"]
-        extra = ""
-        if "gpu_memory_used" in info:
-            extra = f" · {info['gpu_memory_used'] / 2**20:.0f} MB GPU memory in use"
-        st.caption(f":material/memory: {info['backend']} on **{device}**{extra}")
         if live_counts:
             job_count()
-        # else: the page refreshes its own view of the runs (Train, Runs), and a count drawn once
-        # here would go stale beside it ("0 training, 1 waiting" under a live run).
+        else:
+            # The page refreshes its own view of the runs (Train, Runs), and a count drawn once
+            # here would go stale beside it ("0 training, 1 waiting" under a live run).
+            device_caption()
         st.caption(f":material/tune: {choices().headline()}")
         who_am_i()
 
 
+def device_caption() -> None:
+    info = device_info()
+    extra = f" · {info['gpu_memory_used'] / 2**20:.0f} MB GPU memory in use" if "gpu_memory_used" in info else ""
+    st.caption(f":material/memory: {info['backend']} on **{info['device']}**{extra}")
+
+
 def job_count() -> None:
-    """The sidebar's job counts, refreshing as often as the room's size allows."""
+    """The sidebar's device line and job counts, refreshing as often as the room's size allows."""
     st.fragment(run_every=refresh_interval(base=5.0))(_job_count)()
 
 
 @guard
 def _job_count() -> None:
-    """Running and queued jobs, refreshed on its own so it never goes stale on a quiet page."""
+    """Running and queued jobs, refreshed on its own so it never goes stale on a quiet page. The device
+    line with it: on a first visit it reads "starting up" until the worker's warm process has looked."""
     note_watcher()  # people on any page count towards the room's size
+    device_caption()
     training, waiting = job_counts()
-    st.caption(f":material/model_training: {training} job(s) training, {waiting} waiting")
+    st.caption(f":material/model_training: {jobs_text(training, waiting)}")
+
+
+def jobs_text(training: int, waiting: int) -> str:
+    """'No job training', '1 job training · 2 waiting'."""
+    text = "No job training" if not training else f"{training} job{'s' if training > 1 else ''} training"
+    return text + (f" · {waiting} waiting" if waiting else "")
 
 
 @st.cache_data(ttl=2.0, show_spinner=False)
@@ -209,8 +219,10 @@ def who_am_i() -> None:
 def headline() -> None:
     """'dataset · family · preset' at the top of Model and Train, linking back to where each is chosen."""
     c = choices()
+    changes = c.changes_text()
     st.markdown(
         f":material/dataset: **{c.dataset}** · :material/account_tree: **{c.family_card.title}** · preset `{c.preset}`"
+        + (f" · changed from the preset: {changes}" if changes else "")
     )
 
 
@@ -224,11 +236,35 @@ def run_picker(key: str, label: str = "Run") -> str | None:
     ids = [r.id for r in runs]
     if not ids:
         return None
-    active = next((r.id for r in runs if r.raw_status().get("state") in ("queued", "running")), None)
+    summaries = {r.id: r.summary() for r in runs}  # cached per change of the run's files
+    running = [i for i in ids if summaries[i]["state"] == "running"]
+    active = running[0] if running else next((i for i in ids if summaries[i]["state"] == "queued"), None)
     current = selected_run(ids, fallback=active)
     seed_widget(key, current)
-    st.selectbox(label, ids, key=key, on_change=lambda: select_run(st.session_state[key]))
+    st.selectbox(
+        label,
+        ids,
+        key=key,
+        format_func=lambda i: run_label(summaries.get(i, {"run_id": i})),
+        on_change=lambda: select_run(st.session_state[key]),
+    )
+    others = [i for i in running if i != current]
+    if others:
+        st.caption(
+            f":material/model_training: Also training now: {', '.join(run_label(summaries[i]) for i in others)}. "
+            "Pick it above to watch it."
+        )
     return current
+
+
+def run_label(summary: dict) -> str:
+    """A run as menus show it: its id, its title if it has one, and its state unless completed."""
+    parts = [summary["run_id"]]
+    if summary.get("title"):
+        parts.append(f"“{summary['title']}”")
+    if summary.get("state") not in (None, "completed"):
+        parts.append(summary["state"])
+    return " · ".join(parts)
 
 
 _BUILD_LOCK = threading.Lock()
@@ -340,10 +376,13 @@ def metric_delta_text(key: str, last: dict, previous: dict | None) -> str | None
         return None
     delta = last[key] - previous[key]
     if key == "coverage" and last.get("class_counts"):
-        return f"{round(delta * len(last['class_counts'])):+d} classes"
-    if key in ("coverage", "copy_share", "precision", "recall", "balance"):
-        return f"{delta:+.0%}"
-    return f"{delta:+.2f}"
+        text = f"{round(delta * len(last['class_counts'])):+d} classes"
+    elif key in ("coverage", "copy_share", "precision", "recall", "balance"):
+        text = f"{delta:+.0%}"
+    else:
+        text = f"{delta:+.2f}"
+    # No change as shown: no delta, not a green arrow up beside "+0".
+    return None if text.lstrip("+-").split()[0].strip("0.%") == "" else text
 
 
 @st.cache_data(max_entries=16, show_spinner="Finding the closest training images…")

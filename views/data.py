@@ -27,7 +27,9 @@ st.caption(
 )
 
 infos = {d.name: d for d in data.list_datasets()}
+# New keys after each import: an empty form (a widget keeps what the browser holds under its old key).
 UPLOAD_KEY = f"upload_{st.session_state.get('upload_version', 0)}"
+NAME_KEY = f"import_name_{st.session_state.get('upload_version', 0)}"
 seed_widget("dataset", choices().dataset)
 st.selectbox(
     "Dataset",
@@ -59,7 +61,6 @@ def import_files(files, new_name: str, overwrite: bool) -> None:
         return
     st.session_state["import_task"] = task.id
     st.session_state["upload_version"] = st.session_state.get("upload_version", 0) + 1  # an empty form
-    st.session_state.pop("import_name", None)
     st.rerun()
 
 
@@ -95,7 +96,7 @@ if st.session_state.get("import_task"):
 
 def import_form() -> None:
     """Upload, name and import; kept open while an import is being put together (each upload reruns)."""
-    filling = bool(st.session_state.get(UPLOAD_KEY)) or bool(st.session_state.get("import_name"))
+    filling = bool(st.session_state.get(UPLOAD_KEY)) or bool(st.session_state.get(NAME_KEY))
     with st.expander("Import a dataset", icon=":material/upload_file:", expanded=filling):
         st.markdown(
             "MNIST-style **IDX** files (.gz or raw), **.npz / .npy** arrays, or a **.zip** with one folder of "
@@ -103,7 +104,7 @@ def import_form() -> None:
             "upload both; the smaller one is read as the labels."
         )
         files = st.file_uploader("Files", accept_multiple_files=True, key=UPLOAD_KEY)
-        new_name = st.text_input("Name for the new dataset", key="import_name", placeholder="e.g. my-mnist")
+        new_name = st.text_input("Name for the new dataset", key=NAME_KEY, placeholder="e.g. my-mnist")
         exists = bool(new_name) and new_name in infos and not infos[new_name].builtin
         overwrite = st.checkbox(f"Replace the existing {new_name}", key="import_overwrite") if exists else False
         if st.button("Import", key="import_button", disabled=not files or not new_name):

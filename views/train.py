@@ -276,9 +276,27 @@ def live(run_id: str) -> None:
             f"Quality metrics are computed {'every epoch' if every == 1 else f'every {every} epochs'} "
             f"(fewer when they would take more than {cfg.get('eval_share', 0.1):.0%} of the time) and at the end."
         )
-    if state in ("running", "queued") and not position:
-        with st.expander("Log"):
-            st.code(run.log_tail(15) or "(starting)")
+    if not position:  # a run waiting in line has no log yet
+        live = state in ("running", "queued")
+        with st.expander("Log", icon=":material/terminal:"):
+            st.code(run.log_tail(15 if live else 40) or "(starting)")
+            if not live:  # read only when asked: a long run's log is megabytes
+                st.download_button(
+                    "Whole log",
+                    data=lambda: _read_log(run),
+                    file_name=f"{run.id}-log.txt",
+                    mime="text/plain",
+                    key=f"log_{run.id}",
+                    icon=":material/download:",
+                    on_click="ignore",
+                )
+
+
+def _read_log(run) -> bytes:
+    try:
+        return run.log_path.read_bytes()
+    except FileNotFoundError:  # deleted in another window since
+        return b""
 
 
 def extend(run_id: str, key: str) -> None:

@@ -182,17 +182,25 @@ def _mode_collapse(evals: list[dict], adversarial: bool = True, kept: dict | Non
     k = len(counts) or None
     covered = f"{round(last['coverage'] * k)}/{k} classes" if k else f"{last['coverage']:.0%} of the classes"
     if adversarial and "label_accuracy" in last:  # a conditional GAN already is told the class
-        advice = (
-            "Lower the learning rate, train for fewer epochs or try another seed; label smoothing or "
-            "spectral norm keep the discriminator from overpowering the generator."
+        remedy = (
+            "lower the learning rate or try another seed; label smoothing or spectral norm keep the "
+            "discriminator from overpowering the generator."
         )
     elif adversarial:
-        advice = (
-            "Lower the learning rate, train for fewer epochs or try another seed; or try a conditional model "
-            "(cgan), which is told which class to draw."
+        remedy = (
+            "lower the learning rate or try another seed; or try a conditional model (cgan), which is told "
+            "which class to draw."
         )
     else:
-        advice = (
+        remedy = ""
+    if remedy:
+        lost_advice = "An earlier epoch was better: train for fewer epochs, or " + remedy
+        few_advice = (
+            "Early in a run this can simply be too little training: train for more epochs first. "
+            "If it stays so, " + remedy
+        )
+    else:
+        lost_advice = few_advice = (
             "A VAE that draws one blurry average needs more epochs, or a lower beta (the KL weight) "
             "so its codes keep more of each image; the conv preset also helps."
         )
@@ -203,7 +211,7 @@ def _mode_collapse(evals: list[dict], adversarial: bool = True, kept: dict | Non
                 "Mode collapse: classes are disappearing",
                 f"At epoch {last['epoch']} samples cover {covered}, down from {best['coverage']:.0%} at epoch "
                 f"{best['epoch']}.",
-                (_kept_text(kept) + " " if kept else "") + advice,
+                (_kept_text(kept) + " " if kept else "") + lost_advice,
             )
         ]
     if last["coverage"] <= LOW_COVERAGE:
@@ -212,7 +220,7 @@ def _mode_collapse(evals: list[dict], adversarial: bool = True, kept: dict | Non
                 "warning",
                 "Mode collapse: few classes produced",
                 f"At epoch {last['epoch']} samples cover only {covered}.",
-                advice,
+                few_advice,
             )
         ]
     return []

@@ -32,7 +32,10 @@ class CGANConfig(AdversarialConfig):
         super().validate()
         check_convnet(self)
         if self.num_classes < 2:
-            raise ConfigError("cgan needs a labelled dataset with at least 2 classes (num_classes >= 2)")
+            raise ConfigError(
+                "the Conditional GAN draws the class you ask for, so it needs a dataset with labels of at least 2 "
+                "classes; pick a labelled dataset (digits, shapes, an import with labels) or another family"
+            )
 
 
 FAMILY = register(

@@ -27,7 +27,10 @@ class CVAEConfig(VAEConfig):
     def validate(self) -> None:
         super().validate()
         if self.num_classes < 2:
-            raise ConfigError("cvae needs a labelled dataset with at least 2 classes (num_classes >= 2)")
+            raise ConfigError(
+                "the Conditional VAE draws the class you ask for, so it needs a dataset with labels of at least 2 "
+                "classes; pick a labelled dataset (digits, shapes, an import with labels) or another family"
+            )
 
 
 FAMILY = register(

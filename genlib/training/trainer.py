@@ -166,10 +166,11 @@ class Trainer:
                 self._checkpoint_last_epoch(job)
                 return "stopped"
             self._end_epoch(job, epoch, record)
-            no_better = self._maybe_evaluate(job, epoch, out_of_time=outcome == "out of time")
+            # The epoch is done: say so before an evaluation (the first prepares the classifier, seconds).
             losses = {k: v for k, v in record.items() if k in job.keys and k != "lr"}
             timer = job.timer
             self.run.update_status(epoch=epoch, step=0, images_per_s=timer.rate(), eta_s=timer.eta(), losses=losses)
+            no_better = self._maybe_evaluate(job, epoch, out_of_time=outcome == "out of time")
             if outcome == "out of time":
                 self.run.update_status(stopped_early=f"time budget of {job.tc.time_budget_s:g} s reached")
                 break

@@ -56,13 +56,14 @@ def test_import_reports_success_and_a_second_import_can_replace(tmp_path):
     np.save(buf, images)
     at = app()
     at.file_uploader(key="upload_0").upload("x.npy", buf.read_bytes()).run()
-    at.text_input(key="import_name").input("mine").run()
+    at.text_input(key="import_name_0").input("mine").run()
     at.button(key="import_button").click().run()
     wait_for_text(at, "Imported **mine**: 40 images 8x8x1, no labels")  # decoded by a task process
     assert at.selectbox(key="dataset").value == "mine"
     np.save(buf, images[:20])
     at.file_uploader(key="upload_1").upload("x.npy", buf.read_bytes()).run()
-    at.text_input(key="import_name").input("mine").run()
+    assert not at.text_input(key="import_name_1").value  # a new form: the last import's name is not kept
+    at.text_input(key="import_name_1").input("mine").run()
     at.button(key="import_button").click().run()
     assert any("already exists" in e.value for e in at.error)
     at.checkbox(key="import_overwrite").check().run()
@@ -102,6 +103,23 @@ def test_metric_changes_are_shown_in_the_unit_of_the_value():
     assert metric_delta_text("coverage", last, before) == "+1 classes"
     assert metric_delta_text("fid", last, before) == "-2.50"
     assert metric_delta_text("fid", last, None) is None
+    same = {**before, "fid": 12.501}  # no change as shown: no delta (Streamlit would draw "+0" green, up)
+    assert metric_delta_text("coverage", same, before) is None and metric_delta_text("fid", same, before) is None
+
+
+def test_job_counts_read_as_words():
+    from views._ui import jobs_text
+
+    assert jobs_text(0, 0) == "No job training"
+    assert jobs_text(1, 0) == "1 job training"
+    assert jobs_text(2, 3) == "2 jobs training · 3 waiting"
+
+
+def test_run_menus_show_title_and_state():
+    from views._ui import run_label
+
+    assert run_label({"run_id": "r1", "title": "mine", "state": "running"}) == "r1 · “mine” · running"
+    assert run_label({"run_id": "r2", "title": "", "state": "completed"}) == "r2"
 
 
 def test_compare_defaults_to_a_metric_every_run_has():

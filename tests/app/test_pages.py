@@ -75,7 +75,7 @@ def rerun_until(at: AppTest, found, timeout: float = 90.0) -> AppTest:
 def test_bad_upload_shows_an_error_and_stores_nothing():
     at = app()
     at.file_uploader(key="upload_0").upload("cats.zip", zip_bytes({"cats/1.png": b"not a png"})).run()
-    at.text_input(key="import_name").input("cats").run()
+    at.text_input(key="import_name_0").input("cats").run()
     at.button(key="import_button").click().run()
     rerun_until(at, lambda at: any("not a readable image" in w.value for w in at.warning))
     assert "cats" not in at.selectbox(key="dataset").options
@@ -91,7 +91,7 @@ def test_good_upload_is_imported_and_selected():
     at = app()
     files = {"a/1.png": png.getvalue(), "b/1.png": png.getvalue()}
     at.file_uploader(key="upload_0").upload("set.zip", zip_bytes(files)).run()
-    at.text_input(key="import_name").input("two-class").run()
+    at.text_input(key="import_name_0").input("two-class").run()
     at.button(key="import_button").click().run()
     rerun_until(at, lambda at: at.selectbox(key="dataset").value == "two-class")
     assert not at.exception and not at.error

@@ -88,6 +88,21 @@ def test_quality_metrics_every_n_epochs_and_at_the_end(tmp_path, capsys):
     assert "eval epoch 5 (300 samples" in capsys.readouterr().out
 
 
+def test_an_epoch_is_reported_done_before_its_evaluation(tmp_path, monkeypatch):
+    """The first evaluation prepares the classifier (seconds): status.json already says the epoch is done."""
+    train = TrainConfig(dataset="digits", family="gan", epochs=2, batch_size=64, eval_every=1, eval_samples=200)
+    run = create_run_dir(tmp_path / "r", build_config(train, make_config("gan")))
+    seen, evaluate = [], Trainer._maybe_evaluate
+
+    def watched(self, job, epoch, out_of_time):
+        seen.append((epoch, self.run.raw_status()["epoch"]))
+        return evaluate(self, job, epoch, out_of_time)
+
+    monkeypatch.setattr(Trainer, "_maybe_evaluate", watched)
+    Trainer(run).fit()
+    assert seen == [(1, 1), (2, 2)]
+
+
 def test_time_budget_ends_the_run_with_a_saved_model(tmp_path):
     train = TrainConfig(dataset="digits", family="gan", epochs=10_000, batch_size=64, time_budget_s=4, eval_every=0)
     run = create_run_dir(tmp_path / "r", build_config(train, make_config("gan")))
