@@ -61,26 +61,35 @@ def quiet_native_stderr():
             os.close(saved)
 
 
+# Optional packages that TensorFlow and Keras import when installed, for features genlib does not
+# use, with their cost on the 2-core development machine (python -X importtime): scikit-learn for
+# Keras's scikit-learn wrappers (1.4 s), pandas for DataFrames in Keras ``fit`` (0.55 s), SciPy's
+# sparse matrices for tf.keras v1's array training (0.2 s). Each of these imports is wrapped in
+# try/except there, so a missing package turns the feature off. (requests is not: TensorFlow's
+# failure handling needs it.)
+SKIPPED_AT_IMPORT = ("sklearn", "pandas", "scipy")
+
+
 @contextlib.contextmanager
-def keras_without_sklearn():
-    """Keras imports scikit-learn, when it is installed, for its scikit-learn wrappers only (about
-    1.4 s of a 7 s TensorFlow import here); genlib does not use them. While TensorFlow and Keras are
-    imported, scikit-learn is marked missing (Keras then leaves the wrappers unusable), and it can
-    be imported normally afterwards."""
-    if "sklearn" in sys.modules:  # already imported: nothing to save
-        yield
-        return
-    sys.modules["sklearn"] = None  # makes ``import sklearn`` raise ImportError
+def without_unused_packages():
+    """While TensorFlow and Keras are imported, mark ``SKIPPED_AT_IMPORT`` missing (each can be imported
+    normally afterwards). Not in the app's server, whose other sessions may import pandas at that
+    moment in their own threads; there only scikit-learn, which no page uses."""
+    names = SKIPPED_AT_IMPORT if "streamlit" not in sys.modules else ("sklearn",)
+    skipped = [name for name in names if name not in sys.modules]  # one imported already costs nothing
+    for name in skipped:
+        sys.modules[name] = None  # makes ``import name`` raise ImportError
     try:
         yield
     finally:
-        if sys.modules.get("sklearn", 0) is None:
-            del sys.modules["sklearn"]
+        for name in skipped:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
 
 
 def import_quietly() -> None:
     """Import TensorFlow and Keras and probe devices with the start-up noise hidden."""
-    with quiet_native_stderr(), keras_without_sklearn():
+    with quiet_native_stderr(), without_unused_packages():
         try:
             import keras  # noqa: F401
         except ImportError as exc:  # KERAS_BACKEND names a backend that is not installed
