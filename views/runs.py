@@ -75,8 +75,11 @@ def runs_view() -> None:
         st.session_state["runs_table_version"] = st.session_state.get("runs_table_version", 0) + 1
     st.session_state["runs_table_ids"] = ids
     version = st.session_state.setdefault("runs_table_version", 0)
+    frame = pd.DataFrame(rows)
+    # Columns no run fills (no titles, no owners on a one-person server) only take width.
+    frame = frame[[c for c in frame.columns if c == "run" or frame[c].astype(str).str.len().gt(0).any()]]
     table = st.dataframe(
-        pd.DataFrame(rows),
+        frame,
         hide_index=True,
         width="stretch",
         key=f"runs_table_{version}",
