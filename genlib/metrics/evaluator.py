@@ -243,6 +243,9 @@ _MEMORY: dict[str, Evaluator] = {}
 
 
 def _load_or_train(ds: Dataset, digest: str, report) -> Evaluator:
+    from ..training.backends import import_quietly
+
+    import_quietly()  # as the trainer does: quiet, and without the packages Keras would load for nothing
     import keras
 
     folder = evaluator_dir(digest)
