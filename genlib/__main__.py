@@ -16,6 +16,8 @@ User mistakes print one line ("error: ...") and exit with status 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import sys
 import time
@@ -283,9 +285,31 @@ def cmd_train(args) -> int:
         config["owner"] = "local"  # the command line acts as the machine's owner (genlib/access.py)
         run = create_run_dir(args.run_dir, config, here=True) if args.run_dir else RunStore().create(config, here=True)
     print(f"run directory: {run.path}", flush=True)
-    status = Trainer(run, resume=args.resume, report=_print_progress, queued=args.queued).fit()
-    print(f"{status['state']}: {run.path}")
+    # A job the worker started writes to log.txt already; one started here also keeps its log there,
+    # so the app can show it like any other run's.
+    with contextlib.ExitStack() as stack:
+        if not args.queued:
+            log = stack.enter_context(open(run.log_path, "a", encoding="utf-8"))
+            stack.enter_context(contextlib.redirect_stdout(_Tee(sys.stdout, log)))
+        status = Trainer(run, resume=args.resume, report=_print_progress, queued=args.queued).fit()
+        print(f"{status['state']}: {run.path}")
     return 0 if status["state"] in ("completed", "stopped") else 1
+
+
+class _Tee(io.TextIOBase):
+    """Text written to every stream given (the terminal and the run's log)."""
+
+    def __init__(self, *streams):
+        self.streams = streams
+
+    def write(self, text: str) -> int:
+        for stream in self.streams:
+            stream.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        for stream in self.streams:
+            stream.flush()
 
 
 def _check_resume_args(args, run) -> None:

@@ -53,6 +53,8 @@ def test_import_then_train_sample_and_list(tmp_path, capsys):
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "epoch 1/1  step 3/3" in out and "img/s" in out and "ETA" in out and "completed" in out
+    log = (run_dir / "log.txt").read_text()  # kept beside the run too, for the app's Train page
+    assert "epoch 1/1  step 3/3" in log and "completed" in log
     assert '"latent_dim": 16' in (run_dir / "config.json").read_text()
 
     grid = tmp_path / "grid.png"

@@ -248,23 +248,21 @@ def run_picker(key: str, label: str = "Run") -> str | None:
         format_func=lambda i: run_label(summaries.get(i, {"run_id": i})),
         on_change=lambda: select_run(st.session_state[key]),
     )
-    others = [i for i in running if i != current]
-    if others:
-        st.caption(
-            f":material/model_training: Also training now: {', '.join(run_label(summaries[i]) for i in others)}. "
-            "Pick it above to watch it."
-        )
     return current
 
 
 def run_label(summary: dict) -> str:
-    """A run as menus show it: its id, its title if it has one, and its state unless completed."""
-    parts = [summary["run_id"]]
-    if summary.get("title"):
-        parts.append(f"“{summary['title']}”")
-    if summary.get("state") not in (None, "completed"):
-        parts.append(summary["state"])
-    return " · ".join(parts)
+    """A run as menus show it: its id, and its title if it has one (its state changes under a menu drawn once)."""
+    return summary["run_id"] + (f" · “{summary['title']}”" if summary.get("title") else "")
+
+
+def others_training(current: str) -> None:
+    """A line naming the runs training besides ``current``; for a page that refreshes itself (Train)."""
+    others = [r.summary() for r in job_manager().active() if r.id != current]
+    running = [s for s in others if s["state"] == "running"]
+    if running:
+        names = ", ".join(run_label(s) for s in running)
+        st.caption(f":material/model_training: Also training now: {names}. Pick it in the Run menu to watch it.")
 
 
 _BUILD_LOCK = threading.Lock()

@@ -107,8 +107,12 @@ def import_form() -> None:
         new_name = st.text_input("Name for the new dataset", key=NAME_KEY, placeholder="e.g. my-mnist")
         exists = bool(new_name) and new_name in infos and not infos[new_name].builtin
         overwrite = st.checkbox(f"Replace the existing {new_name}", key="import_overwrite") if exists else False
-        if st.button("Import", key="import_button", disabled=not files or not new_name):
-            import_files(files, new_name.strip(), overwrite)
+        # Enabled once files are chosen: a name typed but not yet applied (no Enter) arrives with the click.
+        if st.button("Import", key="import_button", disabled=not files):
+            if new_name.strip():
+                import_files(files, new_name.strip(), overwrite)
+            else:
+                st.error("Name the new dataset first.", icon=":material/error:")
 
 
 if user.is_presenter:

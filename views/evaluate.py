@@ -18,6 +18,7 @@ from views._ui import (
     metric_text,
     model_stamp,
     plotly_chart,
+    run_label,
     show_grid,
     task_queue,
 )
@@ -39,7 +40,8 @@ evaluated = [r.id for r in runs if stored_eval(r)]
 default = [i for i in [st.session_state.get(RUN_ID)] if i in ids] or evaluated[:3] or ids[:1]
 # Runs deleted since (here or in another window) drop out of the selection.
 seed_widget("eval_runs", [i for i in st.session_state.get("eval_runs", default) if i in ids])
-chosen = st.multiselect("Runs", ids, key="eval_runs")
+labels = {r.id: run_label(r.summary()) for r in runs}
+chosen = st.multiselect("Runs", ids, key="eval_runs", format_func=lambda i: labels.get(i, i))
 c1, c2, c3 = st.columns([1.2, 1.6, 0.8])
 n = c1.select_slider("Samples per run", [1000, 2000, 5000, 10_000], value=10_000, key="eval_samples")
 which = c2.radio(

@@ -21,6 +21,7 @@ from views._ui import (
     metric_delta_text,
     metric_text,
     only_owner_text,
+    others_training,
     plotly_chart,
     run_picker,
     show_findings,
@@ -190,7 +191,8 @@ def progress_line(status: dict, epochs: int, position: int | None) -> tuple[floa
     elif state == "queued":
         parts[0] = "**starting**"
     if state == "running":
-        parts.append(f"step {status.get('step', 0)}/{steps}")
+        # step 0: the epoch just ended (its grid, checkpoint or evaluation is being written)
+        parts.append(f"step {status['step']}/{steps}" if status.get("step") else "epoch done")
         if status.get("images_per_s"):
             parts.append(f"{status['images_per_s']:,.0f} images/s")
         eta = status.get("eta_s")
@@ -220,6 +222,7 @@ def live(run_id: str) -> None:
     st.caption(f":material/person: {owner or 'unknown'}" + (f" · **{config['title']}**" if config.get("title") else ""))
     fraction, label = progress_line(status, cfg["epochs"], position)
     st.progress(fraction, text=label)
+    others_training(run_id)
     if status.get("error"):
         st.error(status["error"], icon=":material/error:")
     if current_user().can_manage(owner):
@@ -279,8 +282,12 @@ def live(run_id: str) -> None:
     if not position:  # a run waiting in line has no log yet
         live = state in ("running", "queued")
         with st.expander("Log", icon=":material/terminal:"):
-            st.code(run.log_tail(15 if live else 40) or "(starting)")
-            if not live:  # read only when asked: a long run's log is megabytes
+            tail = run.log_tail(15 if live else 40)
+            if tail or live:
+                st.code(tail or "(starting)", language=None)
+            else:  # a command-line run before logs were kept beside it
+                st.caption("No log was kept with this run.")
+            if tail and not live:  # read only when asked: a long run's log is megabytes
                 st.download_button(
                     "Whole log",
                     data=lambda: _read_log(run),

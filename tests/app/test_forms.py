@@ -56,6 +56,8 @@ def test_import_reports_success_and_a_second_import_can_replace(tmp_path):
     np.save(buf, images)
     at = app()
     at.file_uploader(key="upload_0").upload("x.npy", buf.read_bytes()).run()
+    at.button(key="import_button").click().run()  # files but no name yet: said, nothing imported
+    assert any("Name the new dataset first" in e.value for e in at.error)
     at.text_input(key="import_name_0").input("mine").run()
     at.button(key="import_button").click().run()
     wait_for_text(at, "Imported **mine**: 40 images 8x8x1, no labels")  # decoded by a task process
@@ -115,10 +117,10 @@ def test_job_counts_read_as_words():
     assert jobs_text(2, 3) == "2 jobs training · 3 waiting"
 
 
-def test_run_menus_show_title_and_state():
+def test_run_menus_show_the_title():
     from views._ui import run_label
 
-    assert run_label({"run_id": "r1", "title": "mine", "state": "running"}) == "r1 · “mine” · running"
+    assert run_label({"run_id": "r1", "title": "mine", "state": "running"}) == "r1 · “mine”"
     assert run_label({"run_id": "r2", "title": "", "state": "completed"}) == "r2"
 
 
