@@ -188,6 +188,12 @@ def jobs_text(training: int, waiting: int) -> str:
 
 
 @st.cache_data(ttl=2.0, show_spinner=False)
+def running_summaries() -> list[dict]:
+    """The training runs' summaries, shared by every session for 2 s (each Train page asks every refresh)."""
+    return [s for s in (r.summary() for r in job_manager().active()) if s["state"] == "running"]
+
+
+@st.cache_data(ttl=2.0, show_spinner=False)
 def job_counts() -> tuple[int, int]:
     """(training, waiting), shared by every session for 2 s: a room's sidebars read the runs once."""
     jobs = job_manager()
@@ -258,8 +264,7 @@ def run_label(summary: dict) -> str:
 
 def others_training(current: str) -> None:
     """A line naming the runs training besides ``current``; for a page that refreshes itself (Train)."""
-    others = [r.summary() for r in job_manager().active() if r.id != current]
-    running = [s for s in others if s["state"] == "running"]
+    running = [s for s in running_summaries() if s["run_id"] != current]
     if running:
         names = ", ".join(run_label(s) for s in running)
         st.caption(f":material/model_training: Also training now: {names}. Pick it in the Run menu to watch it.")
