@@ -58,11 +58,10 @@ FLOOR_APP = {
 def one_try(floor: bool = False) -> tuple[float, bool]:
     from selenium.webdriver.common.by import By
 
-    from tests.e2e.browser import ROOT as APP_ROOT
     from tests.e2e.browser import chromium, served_app
 
     with tempfile.TemporaryDirectory() as home, chromium(Path(home) / "profile") as driver:
-        script = APP_ROOT / "app.py"
+        script = ROOT / "app.py"
         if floor:
             for name, text in FLOOR_APP.items():
                 (Path(home) / name).write_text(text)

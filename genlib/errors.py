@@ -29,6 +29,10 @@ class RunError(GenlibError):
     """A run directory is missing, malformed, or in the wrong state."""
 
 
+class RunGone(RunError):
+    """No run by that id (never made, or deleted, perhaps in another window)."""
+
+
 class DatasetOffline(DatasetError):
     """A downloadable dataset could not be fetched; ``example_file`` is what to import instead."""
 

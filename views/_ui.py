@@ -379,13 +379,12 @@ def metric_delta_text(key: str, last: dict, previous: dict | None) -> str | None
         return None
     delta = last[key] - previous[key]
     if key == "coverage" and last.get("class_counts"):
-        text = f"{round(delta * len(last['class_counts'])):+d} classes"
+        shown, form = round(delta * len(last["class_counts"])), "{:+d} classes"
     elif key in ("coverage", "copy_share", "precision", "recall", "balance"):
-        text = f"{delta:+.0%}"
+        shown, form = round(delta, 2), "{:+.0%}"
     else:
-        text = f"{delta:+.2f}"
-    # No change as shown: no delta, not a green arrow up beside "+0".
-    return None if text.lstrip("+-").split()[0].strip("0.%") == "" else text
+        shown, form = round(delta, 2), "{:+.2f}"
+    return form.format(shown) if shown else None  # no change as shown: no "+0" beside a green arrow
 
 
 @st.cache_data(max_entries=16, show_spinner="Finding the closest training images…")

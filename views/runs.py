@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from genlib.errors import GenlibError
+from genlib.errors import GenlibError, RunGone
 from genlib.metrics import METRICS
 from genlib.models import family_title
 from views._auth import current_user
@@ -24,13 +24,13 @@ if not store.list():
 
 def delete_run(run_id: str) -> None:
     """Delete the run named when the dialog was drawn, once; a second click finds it gone."""
-    if not (store.root / run_id).is_dir():
+    try:
+        store.delete(run_id, current_user())
+    except RunGone:
         flash(f"**{run_id}** no longer exists (deleted in another window?).", "warning")
         if st.session_state.get(RUN_ID) == run_id:
             select_run(None)
         return
-    try:
-        store.delete(run_id, current_user())
     except GenlibError as exc:
         flash(f"Not deleted: {exc}", "warning")
         return

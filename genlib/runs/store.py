@@ -32,7 +32,7 @@ from pathlib import Path
 
 from .. import paths
 from ..access import LOCAL, User
-from ..errors import RunError
+from ..errors import RunError, RunGone
 from ..io import read_json, read_jsonl, write_json
 
 MODEL_CHOICES = ("best", "last")  # which of a run's models pages and commands use
@@ -381,7 +381,7 @@ class RunStore:
             raise RunError(f"invalid run id {run_id!r}")
         run = Run(self.root / run_id)
         if not run.exists():
-            raise RunError(f"no run named {run_id!r} in {self.root}")
+            raise RunGone(f"no run named {run_id!r} in {self.root}")
         return run
 
     def list(self) -> list[Run]:
