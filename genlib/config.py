@@ -66,6 +66,7 @@ _LABELS = {
     "n_critic": "D steps per G step",
     "gp_weight": "Gradient penalty weight",
     "r1": "R1 penalty",
+    "top_k": "Top-k: share G learns from",
     "beta_2": "Beta₂",
     "d_batchnorm": "Discriminator BatchNorm",
     "weight_decay": "Weight decay (L2)",

@@ -77,6 +77,17 @@ class AdversarialConfig(ModelConfig):
     gp_weight: float = param(10.0, "Weight of WGAN-GP's gradient penalty (wgan-gp only).", low=0.0, high=1000.0)
     # R1 (Mescheder et al. 2018, arXiv:1801.04406): (gamma/2) E|grad D(x)|^2 on real images.
     r1: float = param(0.0, "R1 penalty weight gamma on D's gradient at real images (0 = off).", low=0.0, high=100.0)
+    # Top-k training (Sinha et al. 2020, arXiv:2002.06224): the generator's update uses only the
+    # generated images D rates most real, so the worst samples do not pull it toward no digit.
+    # The share falls from 1 to this value over the first half of the run (by epochs or time
+    # budget); the paper decays it by epochs to a floor of 0.5 to 0.75 of the batch.
+    top_k: float = param(
+        1.0,
+        "Generator learns from this share of each batch's generated images, those D rates most real "
+        "(1 = all; reached at half the run).",
+        low=0.1,
+        high=1.0,
+    )
     # Salimans et al. 2016: G matches the mean of D's last hidden features on real and fake.
     feature_matching: bool = param(False, "Generator matches D's features of real images instead of fooling D.")
     spectral_norm: bool = param(False, "Spectral normalisation on every discriminator layer (Miyato et al. 2018).")
@@ -109,6 +120,12 @@ class AdversarialConfig(ModelConfig):
                 f"label_smoothing means nothing with the {self.loss} loss: its critic has no target "
                 "probability to soften. Set it to 0, or pick minimax, non-saturating or lsgan.",
                 field="label_smoothing",
+            )
+        if self.top_k < 1 and self.feature_matching:
+            raise ConfigError(
+                "top_k needs D's score of each generated image; feature matching compares batch means. "
+                "Set top_k to 1 or feature_matching off.",
+                field="top_k",
             )
         if self.d_batchnorm and (loss.gradient_penalty or self.r1):
             raise ConfigError(

@@ -41,16 +41,21 @@ class _LazyOps:
 ops = _LazyOps()
 
 
+def bce_each(logits, target: float):
+    """Binary cross-entropy of sigmoid(logits) against a constant target, per score (no overflow)."""
+    return ops.maximum(logits, 0.0) - logits * target + ops.log1p(ops.exp(-ops.abs(logits)))
+
+
 def bce_with_logits(logits, target: float):
     """Mean binary cross-entropy of sigmoid(logits) against a constant target (no overflow)."""
-    return ops.mean(ops.maximum(logits, 0.0) - logits * target + ops.log1p(ops.exp(-ops.abs(logits))))
+    return ops.mean(bce_each(logits, target))
 
 
 @dataclass(frozen=True)
 class GanLoss:
     name: str
     d_loss: Callable  # (real scores, fake scores, real target) -> scalar
-    g_loss: Callable  # (fake scores) -> scalar
+    g_each: Callable  # fake scores -> the generator's loss for each of them (averaged by ``g_loss``)
     # "probability": the score is a logit, sigmoid(score) is D's belief that an image is real;
     # "critic": an unbounded score, higher for real, only differences mean something.
     reads_as: str
@@ -62,6 +67,15 @@ class GanLoss:
     gradient_penalty: bool = False  # WGAN-GP's penalty on D's input gradient
     # Optimizer the paper trains with, applied by the family's preset of the same name.
     preset: dict | None = None
+
+    def g_loss(self, fake, weights=None):
+        """The generator's loss: the mean over ``fake`` scores, or their ``weights``-weighted mean
+        (top-k training weighs the images D rates least real 0)."""
+        each = self.g_each(fake)
+        if weights is None:
+            return ops.mean(each)
+        weights = ops.reshape(weights, ops.shape(each))
+        return ops.sum(each * weights) / ops.maximum(ops.sum(weights), 1.0)
 
 
 def _bce_d(real, fake, target):
@@ -80,8 +94,8 @@ def _wasserstein_d(real, fake, target):
     return ops.mean(fake) - ops.mean(real)
 
 
-def _mean_negated(fake):
-    return -ops.mean(fake)
+def _negated(fake):
+    return -fake
 
 
 LOSSES: dict[str, GanLoss] = {
@@ -90,30 +104,30 @@ LOSSES: dict[str, GanLoss] = {
         GanLoss(
             "minimax",
             _bce_d,
-            lambda fake: -bce_with_logits(fake, 0.0),  # = mean log(1 - D(G(z))), which G lowers
+            lambda fake: -bce_each(fake, 0.0),  # = log(1 - D(G(z))), which G lowers
             "probability",
             smoothing=True,
         ),
         GanLoss(
             "non-saturating",
             _bce_d,
-            lambda fake: bce_with_logits(fake, 1.0),
+            lambda fake: bce_each(fake, 1.0),
             "probability",
             smoothing=True,
         ),
         GanLoss(
             "lsgan",
             _lsgan_d,
-            lambda fake: 0.5 * ops.mean(ops.square(fake - 1.0)),
+            lambda fake: 0.5 * ops.square(fake - 1.0),
             "critic",
             smoothing=True,
             accuracy_threshold=0.5,  # halfway between its targets, 1 and 0
         ),
-        GanLoss("hinge", _hinge_d, _mean_negated, "critic", smoothing=False),
+        GanLoss("hinge", _hinge_d, _negated, "critic", smoothing=False),
         GanLoss(
             "wgan",
             _wasserstein_d,
-            _mean_negated,
+            _negated,
             "critic",
             smoothing=False,
             accuracy_threshold=None,
@@ -124,7 +138,7 @@ LOSSES: dict[str, GanLoss] = {
         GanLoss(
             "wgan-gp",
             _wasserstein_d,
-            _mean_negated,
+            _negated,
             "critic",
             smoothing=False,
             accuracy_threshold=None,

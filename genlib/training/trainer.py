@@ -298,7 +298,9 @@ class Trainer:
         """
         tc, timer = job.tc, job.timer
         # the share done: of the epochs, or of the time budget if that ends the run sooner
-        progress = max((epoch - 1) / tc.epochs, timer.elapsed() / tc.time_budget_s if tc.time_budget_s else 0.0)
+        progress = min(
+            1.0, max((epoch - 1) / tc.epochs, timer.elapsed() / tc.time_budget_s if tc.time_budget_s else 0.0)
+        )
         if job.model.grow(progress):
             side = job.model.trained_side
             self._log(f"progressive training: growing to {side}x{side} at epoch {epoch}")
@@ -306,7 +308,7 @@ class Trainer:
             job.step_fn = job.compile_step()
             job.recompiled = True
         self._reseed(job.model, epoch)
-        learning_rate = job.model.set_training_progress((epoch - 1) / tc.epochs)  # the schedule, if any
+        learning_rate = job.model.set_training_progress(progress)  # the schedule, if any, by epochs or time budget
         order = np.random.default_rng([tc.seed, epoch]).permutation(len(job.ds)).astype(np.int32)
         epoch_means, window = _Means(), _Means()
         epoch_start, last_status = time.time(), 0.0

@@ -190,6 +190,21 @@ def test_weight_average_trails_the_generator_samples_and_saves(family, tmp_path)
     assert small_model(family).ema_generator is None  # off by default, as in the tutorials
 
 
+def test_weight_average_warms_up_so_the_initial_weights_are_forgotten(tmp_path):
+    """The decay is (1 + t) / (10 + t) after t generator updates, capped at ``ema``: 0.999 from
+    the first update would keep most of the untrained generator for the first thousand steps."""
+    model = small_model("dcgan", ema=0.999)
+    step = backend().compile_step(model, jit_compile=False)
+    images = np.random.default_rng(0).uniform(-1, 1, (16, *SHAPE)).astype("float32")
+    labels = np.arange(16, dtype="int32") % 4
+    average = model.ema_generator.get_weights()[0].copy()
+    for t in (1, 2, 3):
+        step(images, labels, np.arange(16, dtype="int32"))
+        decay = min(0.999, (1 + t) / (10 + t))
+        average = decay * average + (1 - decay) * model.generator.get_weights()[0]
+        assert np.allclose(model.ema_generator.get_weights()[0], average, atol=1e-6)
+
+
 def test_sample_std_scales_the_latents_only_when_sampling():
     model = small_model("gan", sample_std=0.5)
     assert np.allclose(model.sample_latents(4, 1), 0.5 * small_model("gan").sample_latents(4, 1))

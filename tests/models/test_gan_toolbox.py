@@ -248,6 +248,70 @@ def test_learning_rate_schedules_are_logged_per_epoch(schedule, workspace):
     assert run.log_keys()["lr"][0] == "learning_rate" and run.log_keys()["d_acc"][0] == "accuracy"
 
 
+def test_learning_rate_schedule_follows_a_time_budget(workspace, monkeypatch):
+    """A run ended by its time budget (the epoch count only a ceiling) decays by the share of the
+    budget spent, not by the share of an epoch count it will never reach."""
+    from genlib.runs import RunStore
+    from genlib.training import trainer as trainer_module
+    from genlib.training.config import TrainConfig
+    from genlib.training.trainer import Trainer, build_config
+
+    started = []  # the budget's clock: 30 s per epoch begun
+    run_epoch = Trainer._run_epoch
+    monkeypatch.setattr(
+        Trainer, "_run_epoch", lambda self, job, epoch: started.append(epoch) or run_epoch(self, job, epoch)
+    )
+    monkeypatch.setattr(trainer_module._Throughput, "elapsed", lambda self: 30.0 * (len(started) - 1))
+    train = TrainConfig(dataset="digits", family="gan", epochs=1000, batch_size=256, eval_every=0, time_budget_s=100)
+    run = RunStore().create(build_config(train, make_config("gan", lr_schedule="linear", learning_rate=1e-3)))
+    Trainer(run).fit()
+    logged = [r["lr"] for r in run.metrics("epoch")]
+    # by the share of epochs it would be 1e-3, 0.999e-3, ...
+    assert logged[:4] == pytest.approx([1e-3, 0.7e-3, 0.4e-3, 0.1e-3])
+
+
+# -- top-k training ------------------------------------------------------------------
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_a_weighted_generator_loss_is_the_mean_over_the_kept_scores_only(name):
+    rule = get_loss(name)
+    scores = ops.convert_to_tensor(np.array([[3.0], [-1.0], [2.0], [0.5]], "float32"))
+    kept = ops.convert_to_tensor(np.array([[3.0], [2.0]], "float32"))
+    weights = ops.convert_to_tensor(np.array([1.0, 0.0, 1.0, 0.0], "float32"))
+    assert float(rule.g_loss(scores, weights)) == pytest.approx(float(rule.g_loss(kept)), rel=1e-6)
+    grad = input_gradient(lambda x: rule.g_loss(x, weights), scores).numpy().ravel()
+    assert grad[1] == grad[3] == 0.0 and grad[0] != 0.0  # dropped images get no gradient
+
+
+@pytest.mark.parametrize("family", GAN_FAMILIES)
+def test_top_k_keeps_the_generated_images_d_rates_most_real_from_half_way(family, tiny_images):
+    model = small_gan(family, top_k=0.25)
+    shares = []
+    for progress in (0.0, 0.25, 0.5, 0.9):
+        model.set_training_progress(progress)
+        shares.append(float(model.top_k_share.numpy()))
+    assert shares == pytest.approx([1.0, 0.625, 0.25, 0.25])
+    scores = ops.convert_to_tensor(np.array([[0.1], [5.0], [-2.0], [1.0], [0.0], [-1.0], [3.0], [2.0]], "float32"))
+    assert model._top_k_weights(scores).numpy().tolist() == [0, 1, 0, 0, 0, 0, 1, 0]  # the 2 of 8 highest
+
+    # the generator's loss is its loss on those images alone
+    batch = batch_of(*tiny_images)
+    state = model.seed_generator.state.numpy().copy()
+    _, logs = model.generator_loss(batch)
+    model.seed_generator.state.assign(state)
+    scores = model._logits(model._fake(batch), batch).numpy().ravel()
+    best = np.sort(scores)[-4:]  # a quarter of 16
+    expected = get_loss(model.config.loss).g_loss(ops.convert_to_tensor(best[:, None]))
+    assert float(logs["g_loss"]) == pytest.approx(float(expected), rel=1e-5)
+    logs = run_steps(model, *tiny_images, n=2)
+    assert math.isfinite(logs["g_loss"])
+
+
+def test_top_k_is_off_by_default_and_refused_with_feature_matching():
+    assert small_gan("dcgan").top_k_share is None
+    with pytest.raises(ConfigError, match="top_k"):
+        make_config("dcgan", top_k=0.5, feature_matching=True)
+
+
 @pytest.mark.parametrize("loss", ["hinge", "wgan", "wgan-gp"])
 def test_label_smoothing_is_refused_where_it_means_nothing(loss):
     with pytest.raises(ConfigError, match=f"label_smoothing means nothing with the {loss} loss"):
