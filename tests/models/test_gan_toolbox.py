@@ -306,6 +306,15 @@ def test_top_k_keeps_the_generated_images_d_rates_most_real_from_half_way(family
     assert math.isfinite(logs["g_loss"])
 
 
+def test_top_k_share_is_saved_with_the_weights(tmp_path):
+    from genlib.models import load_model
+
+    model = small_gan("dcgan", top_k=0.5)
+    model.set_training_progress(0.25)
+    model.save(tmp_path / "m.keras")
+    assert float(load_model(tmp_path / "m.keras").top_k_share.numpy()) == pytest.approx(0.75)
+
+
 def test_top_k_is_off_by_default_and_refused_with_feature_matching():
     assert small_gan("dcgan").top_k_share is None
     with pytest.raises(ConfigError, match="top_k"):

@@ -74,7 +74,7 @@ class AdversarialModel(GenerativeModel):
         The decay starts low and rises to ``ema``: (1 + t) / (10 + t) after t updates, as in
         TensorFlow's ExponentialMovingAverage with ``num_updates``. A fixed 0.999 from the first
         update keeps 86% of the random initial weights after 150 updates and 1.5% after 4,200 (a
-        5-minute run on a 2-core CPU); this way the average forgets them within the first few hundred.
+        5-minute run on a 2-core CPU); this way their share is below 1e-5 after 20 updates.
         """
         t = ops.cast(self.g_optimizer.iterations, "float32")
         decay = ops.minimum(self.config.ema, (1.0 + t) / (10.0 + t))
