@@ -146,6 +146,23 @@ def body_text(driver) -> str:
     return driver.find_element(By.TAG_NAME, "body").text
 
 
+def wait_for_one(driver, css: str, match, what: str, timeout: float = 60.0):
+    """The first element matching ``css`` for which ``match(element)`` holds, waiting for it to be drawn.
+
+    A page draws its widgets one after another, so waiting for any ``css`` element is not enough."""
+    deadline = time.time() + timeout
+    while True:
+        for element in wait_for(driver, css, timeout=timeout):
+            try:
+                if match(element):
+                    return element
+            except Exception:  # redrawn between the query and the test: look again
+                pass
+        if time.time() > deadline:
+            raise AssertionError(f"no {what} after {timeout:.0f} s; the page says:\n{body_text(driver)[:2000]}")
+        time.sleep(0.5)
+
+
 def wait_text(driver, text: str, timeout: float = 60.0) -> None:
     deadline = time.time() + timeout
     while text not in body_text(driver):
@@ -199,10 +216,14 @@ def choose(driver, label: str, option: str) -> None:
     """Pick ``option`` in the selectbox labelled ``label``."""
     from selenium.webdriver.common.by import By
 
-    box = next(b for b in wait_for(driver, "[data-testid='stSelectbox']") if b.text.splitlines()[0].strip() == label)
+    box = wait_for_one(
+        driver, "[data-testid='stSelectbox']", lambda b: b.text.splitlines()[0].strip() == label, f"select {label!r}"
+    )
     box.find_element(By.CSS_SELECTOR, "input").click()
     time.sleep(0.5)
-    item = next(o for o in wait_for(driver, "[role='option']") if o.text.strip().split(" (")[0] == option)
+    item = wait_for_one(
+        driver, "[role='option']", lambda o: o.text.strip().split(" (")[0] == option, f"option {option!r}"
+    )
     item.click()
     settle(driver)
 
@@ -219,6 +240,8 @@ def type_number(driver, label: str, value) -> None:
 
 def open_expander(driver, title: str) -> None:
     """Open the expander whose heading ends with ``title``."""
-    summary = next(e for e in wait_for(driver, "[data-testid='stExpander'] summary") if e.text.strip().endswith(title))
+    summary = wait_for_one(
+        driver, "[data-testid='stExpander'] summary", lambda e: e.text.strip().endswith(title), f"expander {title!r}"
+    )
     summary.click()
     settle(driver)

@@ -17,7 +17,7 @@ from tests.e2e.browser import (
     served_app,
     settle,
     type_number,
-    wait_for,
+    wait_for_one,
     wait_text,
 )
 from tests.e2e.test_two_browsers import select_table_row
@@ -26,7 +26,7 @@ pytestmark = browser_marks()
 
 
 def pick_radio(driver, option: str) -> None:
-    label = next(e for e in wait_for(driver, "[data-testid='stRadio'] label") if e.text.strip() == option)
+    label = wait_for_one(driver, "[data-testid='stRadio'] label", lambda e: e.text.strip() == option, repr(option))
     label.click()
     settle(driver)
 

@@ -23,6 +23,7 @@ from tests.e2e.browser import (
     settle,
     type_number,
     wait_for,
+    wait_for_one,
     wait_text,
 )
 
@@ -61,7 +62,7 @@ def tiny_npz(tmp_path_factory):
 def import_in_browser(driver, path, name: str) -> None:
     from selenium.webdriver.common.by import By
 
-    next(e for e in wait_for(driver, "summary") if "Import a dataset" in e.text).click()
+    wait_for_one(driver, "summary", lambda e: "Import a dataset" in e.text, "the import form").click()
     time.sleep(0.5)
     driver.find_element(By.CSS_SELECTOR, "input[type='file']").send_keys(str(path))
     time.sleep(1.5)

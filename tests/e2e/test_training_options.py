@@ -20,7 +20,7 @@ from tests.e2e.browser import (
     served_app,
     settle,
     type_number,
-    wait_for,
+    wait_for_one,
     wait_text,
 )
 
@@ -29,7 +29,9 @@ pytestmark = browser_marks()
 
 def nudge_slider(driver, label: str, steps: int) -> None:
     """Move the slider labelled ``label`` right by ``steps`` with the keyboard, as a person can."""
-    box = next(s for s in wait_for(driver, "[data-testid='stSlider']") if s.text.splitlines()[0].strip() == label)
+    box = wait_for_one(
+        driver, "[data-testid='stSlider']", lambda s: s.text.strip().startswith(label), f"slider {label!r}"
+    )
     thumb = box.find_element(By.CSS_SELECTOR, "[tabindex='0']")  # the thumb: focusable, moved by arrow keys
     driver.execute_script("arguments[0].focus()", thumb)
     ActionChains(driver).send_keys(*[Keys.ARROW_RIGHT] * steps).perform()
@@ -97,3 +99,53 @@ def test_augmented_progressive_run_with_early_stopping_from_the_app(tmp_path):
             settle(other, 2)
             assert "Traceback" not in body_text(other)
             assert run.sample_path(6).is_file()
+
+
+def test_five_minute_preset_with_top_k_trains_from_the_app_while_another_browser_keeps_its_own_choices(tmp_path):
+    """The preset measured best for 5 minutes, with the top-k share changed, reaches config.json and the saved
+    model; a second browser sees the run but keeps its own (default) model choices."""
+    from genlib.explore import load_run_model
+    from genlib.models import get_family
+
+    home = tmp_path / "home"
+    store = RunStore(home / "runs")
+    preset = get_family("dcgan").preset_notes["five-minute"]
+    with served_app(home) as url, chromium(tmp_path / "a") as driver, chromium(tmp_path / "b") as other:
+        driver.get(url)
+        other.get(url)
+        wait_text(driver, "Augmentation")
+
+        click_nav(driver, "Model")
+        click_button(driver, "DCGAN")
+        choose(driver, "Preset", f"five-minute · {preset}")
+        wait_text(driver, "digits · DCGAN · five-minute")
+        assert driver.find_element(By.CSS_SELECTOR, "input[aria-label='Latent size']").get_attribute("value") == "6"
+        type_number(driver, "Top-k: share G learns from", 0.75)
+        wait_text(driver, "digits · DCGAN · five-minute + 1 change")
+
+        wait_text(other, "Augmentation")
+        click_nav(other, "Model")
+        wait_text(other, "Hyperparameters")
+        assert "five-minute" not in body_text(other)  # choices belong to a session, not to the URL
+
+        click_nav(driver, "Train")
+        type_number(driver, "Epochs", 2)
+        type_number(driver, "Metrics every N epochs", 0)
+        click_button(driver, "Start training")
+        wait_text(driver, "Queued")
+        wait_text(driver, "completed", timeout=300)
+
+        (run,) = store.list()
+        model = json.loads(run.config_path.read_text())["model"]
+        assert model["latent_dim"] == 6 and model["filters"] == 32 and model["top_k"] == 0.75
+        assert (model["label_smoothing"], model["learning_rate"], model["ema"]) == (0.1, 4e-4, 0.999)
+        trained = load_run_model(run, "last")
+        assert trained.config.latent_dim == 6
+        assert float(trained.top_k_share.numpy()) == 0.75  # past half the run: down to the chosen share
+
+        click_nav(other, "Gallery")  # the other session finds the run there, newest first
+        wait_text(other, "Samples by epoch")
+        assert run.id in other.page_source
+        click_nav(other, "Model")
+        wait_text(other, "Hyperparameters")
+        assert "five-minute" not in body_text(other) and "Traceback" not in body_text(other)
