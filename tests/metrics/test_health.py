@@ -58,6 +58,27 @@ def test_falling_recall_with_every_class_covered_is_flagged_as_losing_variety():
     assert [f.title for f in lost_classes] == ["Mode collapse: few classes produced"]  # the worse finding only
 
 
+def test_one_class_crowding_out_the_rest_is_collapse_even_with_most_classes_drawn():
+    # Epochs 3 and 4 of a ResNet DCGAN with attention and top-k on digits, as logged (1,000 samples):
+    # the panel said "No problems" while half the grid was zeros.
+    walk = [
+        {"kind": "eval", "epoch": 3, "precision": 0.21, "recall": 0.001, "coverage": 0.7,
+         "class_counts": [69, 0, 1, 8, 394, 65, 54, 101, 282, 26]},
+        {"kind": "eval", "epoch": 4, "precision": 0.15, "recall": 0.0, "coverage": 0.7,
+         "class_counts": [549, 94, 39, 1, 83, 5, 31, 0, 139, 59]},
+    ]  # fmt: skip
+    (finding,) = diagnose(walk)
+    assert finding.title == "Mode collapse: one class crowds out the others"
+    assert "55% of the samples are class 0, where an even mix gives each class 10%" in finding.detail
+    assert "7/10 classes, recall 0.00" in finding.detail and "more epochs first" in finding.advice
+    # A healthy mix (the largest class under twice its share) and a two-class dataset are left alone.
+    even = [
+        {**walk[1], "precision": 0.6, "coverage": 1.0, "class_counts": [120, 95, 80, 110, 100, 90, 105, 85, 115, 100]}
+    ]
+    assert diagnose(even)[0].level == "ok"
+    assert diagnose([{**even[0], "class_counts": [900, 100]}])[0].level == "ok"
+
+
 def test_an_undertrained_model_is_not_called_collapsed():
     # A 3-epoch DCGAN with 8 filters on shapes: grey noise, one class "covered", precision near 0.
     noise = [{"kind": "eval", "epoch": 3, "recall": 0.0, "precision": 0.02, "coverage": 0.25}]
