@@ -6,7 +6,7 @@ import streamlit as st
 
 from genlib.errors import GenlibError
 from genlib.images import make_grid
-from genlib.metrics import METRICS, stored_eval
+from genlib.metrics import METRICS, eval_is_current, stored_eval
 from views._auth import current_user
 from views._charts import class_count_figure, metric_bars
 from views._state import RUN_ID, flash, guard, seed_widget
@@ -102,10 +102,18 @@ if len({r["dataset"] for r in results}) > 1:
     st.warning("These runs use different datasets; their numbers are not comparable.", icon=":material/warning:")
 
 baseline = results[0]["baseline"]
+# Trained further (More epochs, or another window) since these numbers were computed: say so, not show them as now.
+stale = {r["run_id"] for r in results if not eval_is_current(store.get(r["run_id"]), r, which)}
+if stale:
+    st.warning(
+        f"{', '.join(labels.get(i, i) for i in sorted(stale))}: trained further since these numbers were computed "
+        "(their columns say **out of date**). Press **Compute metrics** to score the model it has now.",
+        icon=":material/update:",
+    )
 
 
 def model_word(r: dict) -> str:
-    return ", best" if r.get("model_file") == "best.keras" else ""
+    return (", best" if r.get("model_file") == "best.keras" else "") + (", out of date" if r["run_id"] in stale else "")
 
 
 rows = [

@@ -24,6 +24,7 @@ __all__ = [
     "EvaluatorError",
     "Finding",
     "diagnose",
+    "eval_is_current",
     "evaluate_model",
     "evaluate_run",
     "get_evaluator",
@@ -83,8 +84,7 @@ def evaluate_run(
     ev = get_evaluator(cfg["train"]["dataset"], report=report)
     stamp = model_path.stat().st_mtime
     stored = stored_eval(run, which)
-    current = stored and (stored.get("model_mtime"), stored.get("n"), stored.get("evaluator")) == (stamp, n, ev.digest)
-    current = current and stored.get("model_file", model_path.name) == model_path.name
+    current = eval_is_current(run, stored, which) and (stored.get("n"), stored.get("evaluator")) == (n, ev.digest)
     if current and not force and (not inception or "inception_fid" in stored["scores"]):
         return stored
     started = time.time()
@@ -129,6 +129,19 @@ def nearest_pairs(model, ev: Evaluator, n: int = 1000, k: int = 8, seed: int = 1
 
 def _eval_path(run, which: str):
     return run.path / ("eval-last.json" if which == "last" and run.best_path.is_file() else "eval.json")
+
+
+def eval_is_current(run, stored: dict | None, which: str = "best") -> bool:
+    """Whether a stored result was computed on the checkpoint the run has now for ``which``: False once
+    the run trained further (a new best or last model) since."""
+    path = run.trained_model_path(which)
+    if not stored or path is None:
+        return False
+    try:
+        stamp = path.stat().st_mtime
+    except OSError:  # replaced or deleted between the two looks
+        return False
+    return stored.get("model_mtime") == stamp and stored.get("model_file", path.name) == path.name
 
 
 def stored_eval(run, which: str = "best") -> dict | None:

@@ -174,6 +174,18 @@ def test_evaluate_page_computes_and_shows_metrics(finished_run):
     assert len(at.get("plotly_chart")) == 2  # the metric bars and one class-count chart
     assert len(at.image) == 1 and any("Pixel distances" in c.value for c in at.caption)
 
+    # Trained one epoch further (as More epochs does): the last model's stored numbers are marked, not
+    # shown as now (the best model changes only if epoch 3 scores better).
+    at.radio(key="eval_which").set_value("last").run()
+    at.button(key="eval_button").click().run()
+    rerun_until(at, lambda at: at.dataframe and "epoch 2)" in " ".join(at.dataframe[0].value.columns))
+    assert not at.warning
+    finished_run.extend(3)
+    Trainer(finished_run, resume=True).fit()
+    at.run()
+    assert any("trained further since these numbers were computed" in w.value for w in at.warning)
+    assert f"{finished_run.id} (vae, epoch 2, out of date)" in at.dataframe[0].value.columns
+
 
 def test_evaluate_page_without_trained_runs():
     at = app("evaluate")
