@@ -191,8 +191,10 @@ def progress_line(status: dict, epochs: int, position: int | None) -> tuple[floa
     elif state == "queued":
         parts[0] = "**starting**"
     if state == "running":
-        # step 0: the epoch just ended (its grid, checkpoint or evaluation is being written)
-        parts.append(f"step {status['step']}/{steps}" if status.get("step") else "epoch done")
+        if status.get("step"):
+            parts.append(f"step {status['step']}/{steps}")
+        elif finished and not status.get("phase"):  # the epoch just ended: its grid and checkpoint being written
+            parts.append("epoch done")
         if status.get("images_per_s"):
             parts.append(f"{status['images_per_s']:,.0f} images/s")
         eta = status.get("eta_s")

@@ -46,7 +46,11 @@ class AdversarialConfig(ModelConfig):
     # steps. It pays off in long runs: on MNIST it added a little to a 5-minute DCGAN and
     # hurt a 60-second one (docs/BENCHMARKS.md). Off (0) matches the tutorials.
     ema: float = param(
-        0.0, "Sample from a moving average of the generator's weights with this decay (0 = off).", low=0.0, high=0.9999
+        0.0,
+        "Sample from a moving average of the generator's weights with this decay (0 = off; a progressive "
+        "run starts averaging when it grows to full size).",
+        low=0.0,
+        high=0.9999,
     )
     # One-sided label smoothing (Salimans et al. 2016, arXiv:1606.03498): D aims at
     # 1 - s for real images, so it stays less sure of itself and G keeps a gradient.

@@ -36,8 +36,6 @@ class DCGANConfig(AdversarialConfig):
     def validate(self) -> None:
         super().validate()
         check_convnet(self)
-        if self.progressive and self.ema:
-            raise ConfigError("progressive cannot be combined with ema yet: set one of them to 0", field="progressive")
         if self.progressive and self.feature_matching:
             raise ConfigError(
                 "progressive cannot be combined with feature_matching: D's features differ between the stages",

@@ -79,3 +79,33 @@ def test_attention_and_progressive_models_save_and_load(tmp_path):
     loaded = load_model(path)
     assert not loaded.half_size and loaded.trained_side == 16
     np.testing.assert_allclose(loaded.generate(4, seed=3), model.generate(4, seed=3), atol=1)
+
+
+def test_progressive_run_restarts_its_weight_average_at_full_size(tmp_path):
+    """The half-size stage trains layers the full-size generator does not use; at growth the average
+    starts again from the full-size generator's weights, with the warm-up counted from there."""
+    model = small("dcgan", 16, progressive=0.5, ema=0.999)
+    be = backend()
+    rng = np.random.default_rng(0)
+    images = be.to_device(rng.uniform(-1, 1, (16, 16, 16, 1)).astype(np.float32))
+    labels = be.to_device(np.zeros(16, np.int32), "int32")
+    step = be.compile_step(model, False)
+    for _ in range(3):
+        step(images, labels, np.arange(16, dtype=np.int32))
+    assert model.grow(0.5)
+    grown_at = int(model.g_optimizer.iterations.numpy())
+    assert grown_at > 0 and float(model.ema_start.numpy()) == grown_at
+    for avg, w in zip(model.ema_generator.get_weights(), model.generator.get_weights(), strict=True):
+        np.testing.assert_array_equal(avg, w)
+    average = model.ema_generator.get_weights()[0].copy()
+    step = be.compile_step(model, False)  # the trainer compiles again after growing
+    for t in (1, 2):
+        step(images, labels, np.arange(16, dtype=np.int32))
+        decay = (1 + t) / (10 + t)  # warming up again, not 0.999 from the start of the run
+        average = decay * average + (1 - decay) * model.generator.get_weights()[0]
+        np.testing.assert_allclose(model.ema_generator.get_weights()[0], average, atol=1e-6)
+    assert model.sampling_network is model.ema_generator
+    model.save(tmp_path / "m.keras")
+    loaded = load_model(tmp_path / "m.keras")
+    assert float(loaded.ema_start.numpy()) == grown_at and not loaded.half_size
+    np.testing.assert_allclose(loaded.generate(4, seed=3), model.generate(4, seed=3), atol=1)

@@ -83,7 +83,7 @@ def test_the_job_manager_extends_a_completed_run(workspace):
 
 
 def test_progressive_run_grows_once_and_resumes_across_the_boundary(tmp_path):
-    model = {"progressive": 0.5, "filters": 8}
+    model = {"progressive": 0.5, "filters": 8, "ema": 0.99}  # the average restarts at growth, also on resume
     run = make_run(tmp_path / "p", family="dcgan", preset="fast", model=model, epochs=4, seed=3)
     trainer = Trainer(run, report=lambda info: info["epoch"] == 2 and trainer.request_stop())
     assert trainer.fit()["state"] == "stopped"
@@ -104,6 +104,7 @@ def test_progressive_run_grows_once_and_resumes_across_the_boundary(tmp_path):
     resumed = {r["epoch"]: r["g_loss"] for r in run.metrics("epoch")}
     reference = {r["epoch"]: r["g_loss"] for r in straight.metrics("epoch")}
     assert resumed[4] == pytest.approx(reference[4], rel=1e-4)
+    np.testing.assert_allclose(final.generate(4, seed=0), load_run_model(straight).generate(4, seed=0), atol=2)
 
 
 def test_warm_start_copies_the_chosen_networks_or_says_why_not(workspace, capsys):

@@ -37,10 +37,14 @@ class AdversarialModel(GenerativeModel):
             self.top_k_share = self.add_weight(
                 shape=(), dtype="float32", initializer="ones", trainable=False, name="top_k_share"
             )
-        self.ema_generator = None
+        self.ema_generator = self.ema_start = None
         if cfg.ema:
             self.ema_generator = keras.models.clone_model(self.generator)
             self.ema_generator.set_weights(self.generator.get_weights())
+            if self.generator_half is not None:  # progressive: the average starts again at full size (``grow``)
+                self.ema_start = self.add_weight(
+                    shape=(), dtype="float32", initializer="zeros", trainable=False, name="ema_start"
+                )
 
     def _optimizer(self, learning_rate: float):
         cfg = self.config
@@ -77,6 +81,8 @@ class AdversarialModel(GenerativeModel):
         5-minute run on a 2-core CPU); this way their share is below 1e-5 after 20 updates.
         """
         t = ops.cast(self.g_optimizer.iterations, "float32")
+        if self.ema_start is not None:  # counted from where a progressive run grew to full size
+            t = t - self.ema_start
         decay = ops.minimum(self.config.ema, (1.0 + t) / (10.0 + t))
         for avg, w in zip(self.ema_generator.weights, self.generator.weights, strict=True):
             avg.assign(decay * avg + (1.0 - decay) * w)
@@ -143,6 +149,11 @@ class AdversarialModel(GenerativeModel):
         if not self.half_size or progress < self.config.progressive:
             return False
         self.half_size_stage.assign(0)
+        if self.ema_generator is not None:
+            # The half-size stage trained a generator the full-size one only partly shares: average
+            # the full-size generator from here on, warming up again from its weights now.
+            self.ema_generator.set_weights(self.generator.get_weights())
+            self.ema_start.assign(ops.cast(self.g_optimizer.iterations, "float32"))
         return True
 
     @property
