@@ -129,6 +129,49 @@ class Choices:
 
         return TrainConfig(dataset=self.dataset, family=self.family, preset=self.preset, **self.train)
 
+    def problems(
+        self,
+        image_shape: tuple[int, ...] | None = None,
+        num_classes: int | None = None,
+        parts: tuple[str, ...] = ("train", "model"),
+    ) -> list:
+        """Every ConfigError in these choices at once: each field out of its range, then the rules between
+        fields (and on sizes, given the data's ``image_shape``) judged on the fields that are in range.
+        Empty when ``train_config`` and ``model_config`` would both build; ``parts`` picks which."""
+        from .training.config import TrainConfig
+
+        found = []
+        bad: dict[str, set] = {"train": set(), "model": set()}
+        for part, values, config_class in (
+            ("train", self.train, TrainConfig),
+            ("model", self.model, self.family_card.config_class),
+        ):
+            if part not in parts:
+                continue
+            for name, value in values.items():
+                try:
+                    config_class.check_field(name, value)
+                except ConfigError as exc:
+                    found.append(exc)
+                    bad[part].add(name)
+        in_range = dataclasses.replace(
+            self,
+            train={k: v for k, v in self.train.items() if k not in bad["train"]},
+            model={k: v for k, v in self.model.items() if k not in bad["model"]},
+        )
+        for part, build in (
+            ("train", in_range.train_config),
+            ("model", lambda: in_range.model_config(image_shape, num_classes)),
+        ):
+            if part not in parts:
+                continue
+            try:
+                build()
+            except ConfigError as exc:
+                if exc.field not in bad[part]:
+                    found.append(exc)
+        return found
+
     def build(self) -> dict:
         """The config.json for a run of these choices (loads the dataset; raises GenlibError).
 

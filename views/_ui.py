@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import gc
+import re
 import threading
 
 import numpy as np
@@ -357,11 +359,32 @@ def config_error_text(exc) -> str:
     from genlib.config import field_label
 
     text, name = str(exc), getattr(exc, "field", None)
+
+    def labelled(field: str) -> str:
+        label = field_label(field)
+        same = label.lower().replace(" ", "_") == field  # "Epochs" needs no "(`epochs`)"
+        return f"**{label}**{'' if same else f' (`{field}`)'}"
+
+    head = ""
     if name and text.startswith(name):
-        label = field_label(name)
-        same = label.lower().replace(" ", "_") == name  # "Epochs" needs no "(`epochs`)"
-        return f"**{label}**{'' if same else f' (`{name}`)'}{text[len(name) :]}"
-    return text
+        head, text = labelled(name), text[len(name) :]
+    # Other fields the message names ("set eval_every above 0") by the labels the page shows them under.
+    known = _field_names()
+
+    def label_known(match: re.Match) -> str:
+        return labelled(match[0]) if match[0] in known else match[0]
+
+    return head + re.sub(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", label_known, text)
+
+
+@functools.cache
+def _field_names() -> frozenset[str]:
+    """Every training and model field's name, for spotting them in messages."""
+    from genlib.models import get_family, list_families
+    from genlib.training import TrainConfig
+
+    configs = [TrainConfig, *(get_family(f).config_class for f in list_families())]
+    return frozenset(f["name"] for c in configs for f in c.field_info())
 
 
 def field_help(name: str) -> str:

@@ -57,24 +57,6 @@ def set_field(name: str, kind: str) -> None:
     set_choices(choices().with_model_field(name, value))
 
 
-def field_errors(c: Choices, image_shape: tuple, num_classes: int) -> list[ConfigError]:
-    """Every field out of its range, each named at once; then the rules between fields
-    (label smoothing with a loss that has no target...), judged on all the choices together."""
-    config_class = c.family_card.config_class
-    found = []
-    for name, value in c.model.items():
-        try:
-            config_class.check_field(name, value)
-        except ConfigError as exc:
-            found.append(exc)
-    if not found:
-        try:
-            c.model_config(image_shape, num_classes)  # rules on sizes (attention) need the data's
-        except ConfigError as exc:
-            found.append(exc)
-    return found
-
-
 def field_help(f: dict) -> str:
     rule = ""
     if f["choices"]:
@@ -109,7 +91,7 @@ with st.container(border=True):
             col.number_input(label, format="%g" if is_float else "%d", step=None if is_float else 1, **common)
 
 stats = dataset_stats(c.dataset)
-problems = field_errors(c, stats.image_shape, len(stats.class_names))  # every bad field named at once
+problems = c.problems(stats.image_shape, len(stats.class_names), parts=("model",))  # every bad field at once
 try:
     config = None if problems else c.model_config(stats.image_shape, len(stats.class_names))
 except ConfigError as exc:

@@ -7,7 +7,7 @@ import streamlit as st
 from genlib import paths
 from genlib.choices import TRAIN_FIELDS
 from genlib.config import field_label
-from genlib.errors import ConfigError, GenlibError, RunError
+from genlib.errors import GenlibError, RunError
 from genlib.metrics import METRICS
 from views._auth import current_user, presenter_password
 from views._live import live_view
@@ -151,24 +151,28 @@ with st.expander(
         )
     with st.expander("More options: early stopping, grids, TensorBoard, warm start", icon=":material/tune:"):
         training_options(values)
-    try:
-        choices().train_config()
-        try:  # rules on sizes (attention, progressive) are judged at the dataset's size
-            stats = dataset_stats(choices().dataset)
-            shape, classes = stats.image_shape, len(stats.class_names or [])
-        except GenlibError:  # not loadable here (offline, deleted): Start says why
-            shape, classes = None, None
-        choices().model_config(shape, classes)
-        problem = None
-    except ConfigError as exc:
-        problem = config_error_text(exc)
-        st.error(problem, icon=":material/error:")
+    try:  # rules on sizes (attention, progressive) are judged at the dataset's size
+        stats = dataset_stats(choices().dataset)
+        shape, classes = stats.image_shape, len(stats.class_names or [])
+    except GenlibError:  # not loadable here (offline, deleted): Start says why
+        shape, classes = None, None
+    problems = choices().problems(shape, classes)  # each named at once, not one per fix
+    for exc in problems:
+        st.error(config_error_text(exc), icon=":material/error:")
+    patience, every, epochs = (values[k] for k in ("early_stopping", "eval_every", "epochs"))
+    if not problems and patience and every and epochs // every <= patience:
+        st.warning(
+            f"**Early stopping** after {patience} evaluations without a better FID can never end this run: "
+            f"{epochs} epochs with metrics every {every} give {epochs // every} evaluation"
+            f"{'' if epochs // every == 1 else 's'}. Evaluate more often, or train longer, for it to act.",
+            icon=":material/warning:",
+        )
     st.text_input("Title (optional)", key="run_title", max_chars=80, placeholder="e.g. dcgan with a wider generator")
     st.button(
         "Start training",
         key="start_button",
         type="primary",
-        disabled=problem is not None or not user.can_train,
+        disabled=bool(problems) or not user.can_train,
         on_click=start,
     )
 

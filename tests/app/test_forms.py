@@ -197,3 +197,34 @@ def test_size_rules_are_judged_at_the_datasets_image_size():
     at.run()
     assert any("32x32 images: 4, 8, 16; got 3" in e.value for e in at.error), [e.value for e in at.error]
     assert at.button(key="start_button").disabled
+
+
+def test_range_errors_and_rules_between_fields_are_named_together_on_both_pages():
+    """A walk set attention 3 (no such side), then top-k 0.05 and progressive 0.95 (out of range): the
+    attention error vanished until the other two were fixed, and Train named one problem at a time."""
+    bad = Choices("digits", "dcgan", "resnet", {"attention": 3, "top_k": 0.05, "progressive": 0.95})
+    at = app("model")
+    at.session_state["choices"] = bad
+    at.run()
+    errors = [e.value for e in at.error]
+    assert len(errors) == 3, errors
+    assert any("**Top-k: share G learns from** (`top_k`) must be between 0.1 and 1" in e for e in errors)
+    assert any("**Progressive: share at half size** (`progressive`) must be between" in e for e in errors)
+    assert any("got 3" in e and "**Self-attention at side** (`attention`)" in e for e in errors)
+
+    at.switch_page("views/train.py")
+    at.session_state["choices"] = bad.with_train_field("epochs", -3).with_train_field("early_stopping", 2)
+    at.session_state["choices"] = at.session_state["choices"].with_train_field("eval_every", 0)
+    at.run()
+    errors = [e.value for e in at.error]
+    assert len(errors) == 5 and at.button(key="start_button").disabled, errors
+    assert any("**Epochs** must be between 1 and 10000, got -3" in e for e in errors)
+    # another field named in a message reads as the page labels it
+    assert any("set **Metrics every N epochs** (`eval_every`) above 0" in e for e in errors), errors
+    # Valid, but early stopping could never act: said before the run, not found out after it.
+    at.session_state["choices"] = Choices("digits", "gan", "seed-001", {}, {"epochs": 4, "eval_every": 5})
+    at.session_state["choices"] = at.session_state["choices"].with_train_field("early_stopping", 2)
+    at.run()
+    assert not at.error and any(
+        "can never end this run: 4 epochs with metrics every 5 give 0" in w.value for w in at.warning
+    )
