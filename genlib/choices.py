@@ -255,7 +255,14 @@ class Choices:
         """The model fields set away from the preset: 'latent size 64, learning rate 0.0003' ('' if none)."""
         from .config import field_label
 
-        return ", ".join(f"{field_label(k).lower()} {_to_text(v)}" for k, v in sorted(self.model.items()))
+        return ", ".join(f"{_lower_first(field_label(k))} {_to_text(v)}" for k, v in sorted(self.model.items()))
+
+
+def _lower_first(label: str) -> str:
+    """'Latent size' -> 'latent size', keeping names and letters that are capitals ('Top-k: share G
+    learns from', 'DiffAugment', 'EMA of generator weights') as they are."""
+    first = label.split(" ", 1)[0]
+    return label if first[1:] != first[1:].lower() or first.isupper() else label[:1].lower() + label[1:]
 
 
 def _to_text(value: Any) -> str:

@@ -89,6 +89,11 @@ def field_label(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def number_text(x: float) -> str:
+    """A bound as people read it: 2,147,483,647 and 86,400, not 2.14748e+09; 0.0001 and 0.5 as they are."""
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
+
+
 def _fmt(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 

@@ -92,4 +92,6 @@ def test_headline_says_when_fields_differ_from_the_preset():
     c = Choices(dataset="shapes", family="dcgan", model={"latent_dim": 64, "learning_rate": 3e-4}).normalised()
     assert c.headline() == "shapes · DCGAN · default + 2 changes"
     assert c.changes_text() == "latent size 64, learning rate 0.0003"
+    named = Choices(dataset="shapes", family="dcgan", model={"top_k": 0.5, "diff_augment": "cutout"}).normalised()
+    assert named.changes_text() == "DiffAugment cutout, top-k: share G learns from 0.5"  # capitals kept
     assert Choices(dataset="shapes", family="dcgan").normalised().headline() == "shapes · DCGAN · default"

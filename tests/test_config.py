@@ -82,3 +82,15 @@ def test_image_shape_must_fit_the_models():
 def test_train_config_rejects_path_like_dataset():
     with pytest.raises(ConfigError, match="dataset must be a dataset name"):
         TrainConfig(dataset="../etc")
+
+
+def test_bounds_read_as_numbers_people_write():
+    from genlib.config import number_text
+
+    assert [number_text(x) for x in (2**31 - 1, 86_400.0, 0.0001, 0.5, 0)] == [
+        "2,147,483,647",
+        "86,400",
+        "0.0001",
+        "0.5",
+        "0",
+    ]

@@ -389,10 +389,11 @@ def _field_names() -> frozenset[str]:
 
 def field_help(name: str) -> str:
     """The help text a TrainConfig field declares, with its name and range, for widgets that set it."""
+    from genlib.config import number_text
     from genlib.training import TrainConfig
 
     f = next(f for f in TrainConfig.field_info() if f["name"] == name)
-    rule = f" · {f['low']:,g} to {f['high']:,g}" if f["low"] is not None else ""
+    rule = f" · {number_text(f['low'])} to {number_text(f['high'])}" if f["low"] is not None else ""
     return f"{f['help']}  \n`{name}`{rule}"
 
 

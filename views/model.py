@@ -5,7 +5,7 @@ import streamlit as st
 
 from genlib import saved_configs
 from genlib.choices import DATA_FIELDS, Choices
-from genlib.config import KIND_TEXT, field_label
+from genlib.config import KIND_TEXT, field_label, number_text
 from genlib.errors import ConfigError, GenlibError
 from genlib.models import get_family, list_families
 from views._auth import current_user
@@ -62,7 +62,7 @@ def field_help(f: dict) -> str:
     if f["choices"]:
         rule = "one of " + ", ".join(map(str, f["choices"]))
     elif f["low"] is not None and f["type"] != "tuple[int]":
-        rule = f"{f['low']:g} to {f['high']:g}"
+        rule = f"{number_text(f['low'])} to {number_text(f['high'])}"
     return f"{f['help']}  \n`{f['name']}` · {KIND_TEXT[f['type']]}{' · ' + rule if rule else ''}"
 
 

@@ -23,8 +23,8 @@ class TrainConfig(BaseConfig):
     # (1,000 samples score in well under a second on the digits evaluator).
     eval_every: int = param(
         5,
-        "Compute quality metrics every N epochs (skipped while they take more than eval_share of the time) "
-        "and at the end (0 = off; needs class labels).",
+        "Compute quality metrics every N epochs and at the end (0 = off; needs class labels). A due "
+        "evaluation is skipped while evaluations take more than a tenth of the run's time (eval_share).",
         low=0,
         high=10_000,
     )
