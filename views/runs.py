@@ -61,6 +61,7 @@ def runs_view() -> None:
                 "dataset": s.get("dataset"),
                 "family": family_title(s.get("family") or ""),
                 "preset · loss": " · ".join(x for x in (s.get("preset"), s.get("loss")) if x),
+                "changed from the preset": s.get("changes", ""),
                 "epochs": f"{s.get('epoch', 0)}/{s.get('epochs')}",
                 "final losses": "  ".join(
                     f"{k} {v:.3f}" for k, v in losses.items() if kinds.get(k, ("",))[0] in ("loss", "penalty")

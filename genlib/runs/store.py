@@ -257,6 +257,7 @@ class Run:
             "family": train.get("family"),
             "preset": train.get("preset") or "",
             "loss": cfg.get("model", {}).get("loss"),  # GAN families only
+            "changes": _changes_from_preset(cfg),
             "epoch": status.get("epoch", 0),
             "epochs": train.get("epochs"),
             "owner": cfg.get("owner"),
@@ -266,6 +267,18 @@ class Run:
             "duration_s": (ended - started) if started and ended else None,
             "created_at": status.get("created_at") or self.config_path.stat().st_mtime,
         }
+
+
+def _changes_from_preset(cfg: dict) -> str:
+    """The model fields a run set away from its preset, in words ("latent size 64, DiffAugment cutout");
+    '' for a run of an unknown family (removed since), whose preset cannot be read."""
+    from ..choices import Choices
+    from ..models import list_families
+
+    train = cfg.get("train", {})
+    if train.get("family") not in list_families():
+        return ""
+    return Choices.from_dict({**train, "model": cfg.get("model", {})}).changes_text()
 
 
 _SUMMARIES: dict[Path, tuple[tuple, dict]] = {}  # run folder -> (its files' keys, its summary row)

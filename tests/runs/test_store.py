@@ -123,3 +123,17 @@ def test_run_summaries_follow_every_change_of_their_files(tmp_path):
     assert run.summary()["state"] == "interrupted"
     (run.path / "config.json").unlink()
     assert [r.id for r in store.list()] == []
+
+
+def test_a_runs_summary_names_what_it_changed_from_its_preset(tmp_path):
+    """Two runs of one preset that differ look different in the Runs table."""
+    from genlib.models import make_config
+    from genlib.training import TrainConfig, build_config
+
+    store = RunStore(tmp_path)
+    train = TrainConfig(dataset="digits", family="dcgan", preset="five-minute")
+    model = make_config("dcgan", "five-minute", image_shape=(8, 8, 1), num_classes=10, arch="resnet", top_k=0.5)
+    changed = store.create(build_config(train, model), "changed")
+    plain = store.create(build_config(train, make_config("dcgan", "five-minute", image_shape=(8, 8, 1))), "plain")
+    assert changed.summary()["changes"] == "blocks resnet, top-k: share G learns from 0.5"
+    assert plain.summary()["changes"] == ""
