@@ -263,3 +263,11 @@ def test_averaged_generator_samples_with_statistics_of_its_own_weights(family):
     before = gap()
     model.prepare_sampling()  # statistics from its own (other) latents
     assert gap() < before / 5
+
+
+def test_layer_tables_read_the_same_however_many_models_were_built_before():
+    first, second = (small_model("dcgan").describe()["networks"]["generator"]["layers"] for _ in range(2))
+    names = [row["layer"] for row in first]
+    assert names == [row["layer"] for row in second]
+    norms = [n for n in names if n.startswith("batch_normalization")]
+    assert norms[:2] == ["batch_normalization", "batch_normalization_1"]  # numbered within the network

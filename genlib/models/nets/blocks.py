@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import keras
 from keras import layers
@@ -99,17 +100,30 @@ def logit(spectral_norm: bool = False):
     return weighted(layers.Dense(1, name="logit"), spectral_norm)
 
 
+def _auto_name_base(layer) -> str:
+    """The name Keras gives an unnamed layer of this type, before its process-wide counter: 'leaky_re_lu'."""
+    name = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", type(layer).__name__)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
 def network_table(model: keras.Model) -> dict:
-    """Rows of (layer, type, output shape, parameters) and the total, for summaries."""
-    rows = []
+    """Rows of (layer, type, output shape, parameters) and the total, for summaries.
+
+    Layers Keras named itself are numbered within this network ('conv2d', 'conv2d_1'), not by how many
+    were built before in the process ('conv2d_6'), so a table reads the same on every build."""
+    rows, seen = [], {}
     for layer in model.layers:
         try:
             shape = tuple(layer.output.shape)
         except (AttributeError, ValueError):
             shape = ()
+        name, base = layer.name, _auto_name_base(layer)
+        if re.fullmatch(rf"{base}(_\d+)?", name):
+            n = seen[base] = seen.get(base, -1) + 1
+            name = base if n == 0 else f"{base}_{n}"
         rows.append(
             {
-                "layer": layer.name,
+                "layer": name,
                 "type": type(layer).__name__,
                 "output_shape": "(" + ", ".join("batch" if s is None else str(s) for s in shape) + ")",
                 "params": int(layer.count_params()),
