@@ -251,11 +251,15 @@ class Choices:
         n = len(self.model)
         return text + (f" + {n} change{'s' if n > 1 else ''}" if n else "")
 
-    def changes_text(self) -> str:
-        """The model fields set away from the preset: 'latent size 64, learning rate 0.0003' ('' if none)."""
+    def changes(self) -> list[str]:
+        """The model fields set away from the preset, in words: ['latent size 64', 'learning rate 0.0003']."""
         from .config import field_label
 
-        return ", ".join(f"{_lower_first(field_label(k))} {_to_text(v)}" for k, v in sorted(self.model.items()))
+        return [f"{_lower_first(field_label(k))} {_to_text(v)}" for k, v in sorted(self.model.items())]
+
+    def changes_text(self) -> str:
+        """The changes joined: 'latent size 64, learning rate 0.0003' ('' if none)."""
+        return ", ".join(self.changes())
 
 
 def _lower_first(label: str) -> str:

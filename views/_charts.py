@@ -1,6 +1,9 @@
-"""Plotly figures the pages share: curves over training, metric bars, class counts, comparisons."""
+"""Plotly figures the pages share: curves over training, metric bars, class counts, comparisons (and the
+table of settings that differ between compared runs)."""
 
 from __future__ import annotations
+
+import json
 
 # Curves over training (losses, quality): the legend sits below the x-axis title.
 CURVE_LAYOUT = dict(height=280, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=-0.3))
@@ -182,3 +185,29 @@ def compare_metrics(runs) -> dict[str, dict[str, tuple[list, list]]]:
         return (k not in shared, quality, not k.endswith("loss"), k)
 
     return {k: {rid: s[k] for rid, s in per_run.items() if k in s} for k in sorted(names, key=rank)}
+
+
+def settings_that_differ(runs: list):
+    """One row per training or model setting whose value is not the same in every run (ids and
+    bookkeeping left out), one column per run; None when they share every setting."""
+    import pandas as pd
+
+    from genlib.config import field_label
+
+    configs = [r.read_config() for r in runs]
+    values = {
+        r.id: {**{f"model.{k}": v for k, v in c.get("model", {}).items()}, **c.get("train", {})}
+        for r, c in zip(runs, configs, strict=True)
+    }
+    names = sorted({k for v in values.values() for k in v} - {"title", "resume"})
+    rows = []
+    for name in names:
+        row = [values[r.id].get(name, "—") for r in runs]
+        if any(json.dumps(x, sort_keys=True) != json.dumps(row[0], sort_keys=True) for x in row[1:]):
+            label = field_label(name.removeprefix("model."))
+            rows.append({"setting": label, **{r.id: _cell(x) for r, x in zip(runs, row, strict=True)}})
+    return pd.DataFrame(rows) if rows else None
+
+
+def _cell(value) -> str:
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)

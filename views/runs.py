@@ -10,7 +10,7 @@ from genlib.errors import GenlibError, RunGone
 from genlib.metrics import METRICS
 from genlib.models import family_title
 from views._auth import current_user
-from views._charts import CURVE_LAYOUT, compare_metrics
+from views._charts import CURVE_LAYOUT, compare_metrics, settings_that_differ
 from views._export import csv_download
 from views._state import RUN_ID, flash, guard, select_run, show_flashes
 from views._ui import job_manager, only_owner_text, plotly_chart
@@ -60,8 +60,8 @@ def runs_view() -> None:
                 "status": f"queued, #{in_line[s['run_id']]} in line" if s["run_id"] in in_line else s["state"],
                 "dataset": s.get("dataset"),
                 "family": family_title(s.get("family") or ""),
-                "preset · loss": " · ".join(x for x in (s.get("preset"), s.get("loss")) if x),
-                "changed from the preset": s.get("changes", ""),
+                "preset · loss": " · ".join(x for x in (s.get("preset"), s.get("loss")) if x)
+                + changes_count(s.get("changes") or []),
                 "epochs": f"{s.get('epoch', 0)}/{s.get('epochs')}",
                 "final losses": "  ".join(
                     f"{k} {v:.3f}" for k, v in losses.items() if kinds.get(k, ("",))[0] in ("loss", "penalty")
@@ -100,6 +100,9 @@ def runs_view() -> None:
         with c3:
             csv_download(chosen_run, key=f"csv_{selected[0]}")
         owner, title = chosen_run.owner, chosen_run.read_config().get("title")
+        changes = chosen_run.summary().get("changes")
+        if changes:
+            st.caption(":material/tune: Changed from its preset: " + ", ".join(changes) + ".")
         if chosen_run.status().get("state") in ("queued", "running"):
             c2.caption("Stop it on the Train page before deleting it.")
         elif not current_user().can_manage(owner):
@@ -143,11 +146,19 @@ def runs_view() -> None:
             yaxis_title=METRICS[metric][0] if metric in METRICS else metric,
         )
         plotly_chart(fig, key="compare_chart")
+        differing = settings_that_differ(chosen)
+        if differing is not None:
+            st.markdown("**Settings that differ**")
+            st.dataframe(differing, hide_index=True, width="stretch", key="compare_settings")
         cols = st.columns(len(chosen))
         for col, r in zip(cols, chosen, strict=True):
             if r.latest_sample_path.is_file():
                 epoch = r.raw_status().get("epoch", 0)
                 col.image(str(r.latest_sample_path), caption=f"{r.id} · epoch {epoch}", width="stretch")
+
+
+def changes_count(changes: list[str]) -> str:
+    return f" + {len(changes)} change{'s' if len(changes) > 1 else ''}" if changes else ""
 
 
 runs_view()

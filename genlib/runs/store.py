@@ -269,16 +269,16 @@ class Run:
         }
 
 
-def _changes_from_preset(cfg: dict) -> str:
-    """The model fields a run set away from its preset, in words ("latent size 64, DiffAugment cutout");
-    '' for a run of an unknown family (removed since), whose preset cannot be read."""
+def _changes_from_preset(cfg: dict) -> list[str]:
+    """The model fields a run set away from its preset, in words (["latent size 64", "DiffAugment cutout"]);
+    none for a run of an unknown family (removed since), whose preset cannot be read."""
     from ..choices import Choices
     from ..models import list_families
 
     train = cfg.get("train", {})
     if train.get("family") not in list_families():
-        return ""
-    return Choices.from_dict({**train, "model": cfg.get("model", {})}).changes_text()
+        return []
+    return Choices.from_dict({**train, "model": cfg.get("model", {})}).changes()
 
 
 _SUMMARIES: dict[Path, tuple[tuple, dict]] = {}  # run folder -> (its files' keys, its summary row)

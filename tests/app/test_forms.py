@@ -228,3 +228,19 @@ def test_range_errors_and_rules_between_fields_are_named_together_on_both_pages(
     assert not at.error and any(
         "can never end this run: 4 epochs with metrics every 5 give 0" in w.value for w in at.warning
     )
+
+
+def test_compare_lists_the_settings_that_differ_and_only_those():
+    from genlib.runs import RunStore
+    from views._charts import settings_that_differ
+
+    store = RunStore()
+    a = store.create(Choices("digits", "dcgan", "five-minute").build(), "a")
+    b = store.create(Choices("digits", "dcgan", "five-minute", {"top_k": 0.5}, {"epochs": 7}).build(), "b")
+    table = settings_that_differ([a, b])
+    assert list(table.columns) == ["setting", "a", "b"]
+    assert table.set_index("setting").to_dict("index") == {
+        "Epochs": {"a": "20", "b": "7"},
+        "Top-k: share G learns from": {"a": "1.0", "b": "0.5"},
+    }
+    assert settings_that_differ([a, store.create(Choices("digits", "dcgan", "five-minute").build(), "c")]) is None

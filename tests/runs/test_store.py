@@ -135,5 +135,5 @@ def test_a_runs_summary_names_what_it_changed_from_its_preset(tmp_path):
     model = make_config("dcgan", "five-minute", image_shape=(8, 8, 1), num_classes=10, arch="resnet", top_k=0.5)
     changed = store.create(build_config(train, model), "changed")
     plain = store.create(build_config(train, make_config("dcgan", "five-minute", image_shape=(8, 8, 1))), "plain")
-    assert changed.summary()["changes"] == "blocks resnet, top-k: share G learns from 0.5"
-    assert plain.summary()["changes"] == ""
+    assert changed.summary()["changes"] == ["blocks resnet", "top-k: share G learns from 0.5"]
+    assert plain.summary()["changes"] == []
