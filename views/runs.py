@@ -149,7 +149,8 @@ def runs_view() -> None:
         differing = settings_that_differ(chosen)
         if differing is not None:
             st.markdown("**Settings that differ**")
-            st.dataframe(differing, hide_index=True, width="stretch", key="compare_settings")
+            height = min(35 * (len(differing) + 1) + 3, 600)  # every row in view, up to about 16
+            st.dataframe(differing, hide_index=True, width="stretch", height=height, key="compare_settings")
         cols = st.columns(len(chosen))
         for col, r in zip(cols, chosen, strict=True):
             if r.latest_sample_path.is_file():
