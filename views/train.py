@@ -160,11 +160,12 @@ with st.expander(
     for exc in problems:
         st.error(config_error_text(exc), icon=":material/error:")
     patience, every, epochs = (values[k] for k in ("early_stopping", "eval_every", "epochs"))
-    if not problems and patience and every and epochs // every <= patience:
+    evaluations = epochs // every + (epochs % every > 0) if every else 0  # every N epochs, and the last
+    if not problems and patience and every and evaluations <= patience:
         st.warning(
             f"**Early stopping** after {patience} evaluations without a better FID can never end this run: "
-            f"{epochs} epochs with metrics every {every} give {epochs // every} evaluation"
-            f"{'' if epochs // every == 1 else 's'}. Evaluate more often, or train longer, for it to act.",
+            f"{epochs} epochs with metrics every {every} give {evaluations} evaluation"
+            f"{'' if evaluations == 1 else 's'}. Evaluate more often, or train longer, for it to act.",
             icon=":material/warning:",
         )
     st.text_input("Title (optional)", key="run_title", max_chars=80, placeholder="e.g. dcgan with a wider generator")

@@ -226,7 +226,7 @@ def test_range_errors_and_rules_between_fields_are_named_together_on_both_pages(
     at.session_state["choices"] = at.session_state["choices"].with_train_field("early_stopping", 2)
     at.run()
     assert not at.error and any(
-        "can never end this run: 4 epochs with metrics every 5 give 0" in w.value for w in at.warning
+        "can never end this run: 4 epochs with metrics every 5 give 1 evaluation." in w.value for w in at.warning
     )
 
 
