@@ -138,8 +138,10 @@ def exported_list(run_id: str) -> None:
         check = m["check"]
         single = artifact.is_file()
         c1, c2 = st.columns([3, 1.2])
+        older = _older_than_model(run, m["which"], m["created_at"])
         c1.markdown(
-            f":material/check_circle: **{m['title']}** · {m['which']} model, epoch {m['epoch']} · "
+            (f":material/update: {older}  \n" if older else "")
+            + f":material/check_circle: **{m['title']}** · {m['which']} model, epoch {m['epoch']} · "
             f"{m['bytes'] / 1e6:.2f} MB  \n"
             f"Checked with {check['runtime']} on {check['n']} latent vectors: max abs difference "
             f"**{check['max_abs_diff']:.2g}** (allowed {check['tolerance']:g}) · "
@@ -155,8 +157,11 @@ def exported_list(run_id: str) -> None:
         )
     for bundle, size, mtime in bundles:
         c1, c2 = st.columns([3, 1.2])
+        which = "last" if bundle.name.endswith("-last-bundle.zip") else "best"
+        older = _older_than_model(run, which, mtime)
         c1.markdown(
-            f":material/folder_zip: **Run bundle** · {bundle.name} · {size / 1e6:.2f} MB · "
+            (f":material/update: {older}  \n" if older else "")
+            + f":material/folder_zip: **Run bundle** · {bundle.name} · {size / 1e6:.2f} MB · "
             f"{time.strftime('%H:%M', time.localtime(mtime))}"
         )
         c2.download_button(
@@ -167,6 +172,18 @@ def exported_list(run_id: str) -> None:
             key=f"export_download_{bundle.name}",
             icon=":material/download:",
         )
+
+
+def _older_than_model(run: Run, which: str, made_at: float) -> str:
+    """A note when the run's ``which`` model changed after an export was made (it trained further), else ''."""
+    path = run.trained_model_path(which)
+    try:
+        changed = path is not None and path.stat().st_mtime > made_at
+    except OSError:  # replaced between the two looks: read again on the next refresh
+        return ""
+    if not changed:
+        return ""
+    return f"*Made before the run trained further: its {which} model has changed since. Export again for the new one.*"
 
 
 def csv_download(run: Run, key: str) -> None:

@@ -119,6 +119,20 @@ def test_gallery_and_runs_pages_render_a_finished_run(finished_run):
     assert at.title[0].value == "Runs" and at.dataframe
 
 
+def test_exports_made_before_a_run_trained_further_say_so(finished_run):
+    from genlib.export import export_model
+
+    export_model(finished_run, "keras", which="last")
+    at = app("gallery")
+    notes = [m.value for m in at.markdown if "Keras" in m.value and "epoch 2" in m.value]
+    assert notes and not any("Made before the run trained further" in n for n in notes)
+    finished_run.extend(3)
+    Trainer(finished_run, resume=True).fit()
+    at.run()
+    notes = [m.value for m in at.markdown if "Keras" in m.value and "epoch 2" in m.value]
+    assert notes and "Made before the run trained further: its last model has changed since" in notes[0]
+
+
 def test_gallery_of_a_conditional_vae_and_its_best_and_last_models():
     train = TrainConfig(dataset="digits", family="cvae", epochs=3, batch_size=128, eval_every=1, eval_samples=300)
     run = RunStore().create(build_config(train, make_config("cvae")), "cvae-run")
