@@ -113,6 +113,12 @@ class BaseConfig:
     def validate(self) -> None:
         """Cross-field checks; subclasses override and raise ConfigError."""
 
+    @classmethod
+    def unused_fields(cls, values: typing.Mapping[str, Any]) -> dict[str, str]:
+        """Fields the other ``values`` leave without effect (a penalty weight of a loss not chosen), each
+        with the reason; forms grey them out. None by default."""
+        return {}
+
     # -- serialisation -------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}

@@ -67,6 +67,7 @@ def field_help(f: dict) -> str:
 
 
 values = c.model_values()
+unused = cls.config_class.unused_fields(values)  # greyed out, with the reason in their help
 with st.container(border=True):
     st.markdown("**Hyperparameters**")
     shown = [f for f in cls.config_class.field_info() if f["name"] not in DATA_FIELDS]
@@ -74,7 +75,14 @@ with st.container(border=True):
         if i % 3 == 0:  # a row of three at a time: on a phone they stack in reading order
             cols = st.columns(3)
         key, col, value = f"field_{f['name']}", cols[i % 3], values[f["name"]]
-        common = dict(key=key, help=field_help(f), on_change=set_field, args=(f["name"], f["type"]))
+        why_unused = unused.get(f["name"])
+        common = dict(
+            key=key,
+            help=field_help(f) + (f"  \nNot used now: {why_unused}." if why_unused else ""),
+            disabled=bool(why_unused),
+            on_change=set_field,
+            args=(f["name"], f["type"]),
+        )
         label = field_label(f["name"])
         if f["type"] == "tuple[int]":
             seed_widget(key, ", ".join(map(str, value)) if isinstance(value, (tuple, list)) else str(value))

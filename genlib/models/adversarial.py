@@ -116,6 +116,15 @@ class AdversarialConfig(ModelConfig):
         choices=DIFF_AUGMENT_POLICIES,
     )
 
+    @classmethod
+    def unused_fields(cls, values):
+        unused = super().unused_fields(values)
+        if values.get("loss") != "wgan-gp":
+            unused["gp_weight"] = f"used by the wgan-gp loss only, not {values.get('loss')}"
+        if values.get("optimizer") == "rmsprop":
+            unused["beta_1"] = unused["beta_2"] = "Adam's setting: RMSprop has no such moment"
+        return unused
+
     def validate(self) -> None:
         super().validate()
         loss = get_loss(self.loss)

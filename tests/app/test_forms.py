@@ -244,3 +244,16 @@ def test_compare_lists_the_settings_that_differ_and_only_those():
         "Top-k: share G learns from": {"a": "1.0", "b": "0.5"},
     }
     assert settings_that_differ([a, store.create(Choices("digits", "dcgan", "five-minute").build(), "c")]) is None
+
+
+def test_fields_the_other_choices_leave_unused_are_greyed_out_with_the_reason():
+    at = app("model")
+    at.session_state["choices"] = Choices("digits", "dcgan", "default")
+    at.run()
+    gp = at.number_input(key="field_gp_weight")
+    assert gp.disabled and "used by the wgan-gp loss only, not non-saturating" in gp.help
+    assert not at.number_input(key="field_beta_2").disabled
+    at.session_state["choices"] = Choices("digits", "dcgan", "wgan-gp", {"optimizer": "rmsprop"})
+    at.run()
+    assert not at.number_input(key="field_gp_weight").disabled
+    assert at.number_input(key="field_beta_1").disabled and at.number_input(key="field_beta_2").disabled
