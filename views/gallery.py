@@ -133,11 +133,11 @@ if steps:
         path = run.step_sample_path(step)
         if path.is_file():
             per_epoch = max(run.raw_status().get("steps_per_epoch") or 1, 1)
-            st.image(str(path), caption=f"step {step:,} (epoch {1 + (step - 1) // per_epoch})")
+            st.image(str(path), caption=f"step {step:,} (epoch {1 + (step - 1) // per_epoch})", width="stretch")
 
 if st.toggle("Show the whole training as an animation", key="show_gif"):
     gif = gif_path(run_id, len(run.sample_paths()))
-    st.image(str(gif), caption=f"the {len(run.sample_paths())} kept grids, one frame each")
+    st.image(str(gif), caption=f"the {len(run.sample_paths())} kept grids, one frame each", width="stretch")
     st.download_button("Download GIF", gif.read_bytes, file_name=f"{run.id}.gif", mime="image/gif", key="gif_download")
 
 st.subheader("Explore the trained model")
