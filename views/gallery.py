@@ -25,6 +25,8 @@ from views._ui import (
     show_grid,
 )
 
+GRID_WIDTH = 360  # px: step grids and the animation at about the epoch grid's size beside the curves
+
 st.title("Gallery")
 run_id = run_picker("gallery_run")
 if run_id is None:
@@ -133,11 +135,11 @@ if steps:
         path = run.step_sample_path(step)
         if path.is_file():
             per_epoch = max(run.raw_status().get("steps_per_epoch") or 1, 1)
-            st.image(str(path), caption=f"step {step:,} (epoch {1 + (step - 1) // per_epoch})", width="stretch")
+            st.image(str(path), caption=f"step {step:,} (epoch {1 + (step - 1) // per_epoch})", width=GRID_WIDTH)
 
 if st.toggle("Show the whole training as an animation", key="show_gif"):
     gif = gif_path(run_id, len(run.sample_paths()))
-    st.image(str(gif), caption=f"the {len(run.sample_paths())} kept grids, one frame each", width="stretch")
+    st.image(str(gif), caption=f"the {len(run.sample_paths())} kept grids, one frame each", width=GRID_WIDTH)
     st.download_button("Download GIF", gif.read_bytes, file_name=f"{run.id}.gif", mime="image/gif", key="gif_download")
 
 st.subheader("Explore the trained model")
