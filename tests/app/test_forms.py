@@ -257,3 +257,22 @@ def test_fields_the_other_choices_leave_unused_are_greyed_out_with_the_reason():
     at.run()
     assert not at.number_input(key="field_gp_weight").disabled
     assert at.number_input(key="field_beta_1").disabled and at.number_input(key="field_beta_2").disabled
+
+
+def test_the_progress_line_says_what_a_starting_run_does_not_that_an_epoch_is_done():
+    import os
+
+    from genlib.runs import RunStore
+
+    run = RunStore().create(Choices("digits", "gan").build(), "starting")
+    with run.lock():  # as the trainer holds it: the run is alive
+        run.update_status(state="running", epoch=0, step=0, pid=os.getpid(), phase="compiling the training step")
+        at = app("train")
+        at.session_state["train_run"] = run.id
+        at.run()
+        lines = [p.proto.text for p in at.get("progress")]
+        assert any("epoch 0/" in t and "compiling the training step" in t for t in lines), lines
+        assert not any("epoch done" in t for t in lines)
+        run.update_status(epoch=1, phase="")  # between epochs: now an epoch is done
+        at.run()
+        assert any("epoch 1/" in p.proto.text and "epoch done" in p.proto.text for p in at.get("progress"))
