@@ -159,17 +159,28 @@ class Choices:
             train={k: v for k, v in self.train.items() if k not in bad["train"]},
             model={k: v for k, v in self.model.items() if k not in bad["model"]},
         )
-        for part, build in (
-            ("train", in_range.train_config),
-            ("model", lambda: in_range.model_config(image_shape, num_classes)),
-        ):
-            if part not in parts:
-                continue
+        if "train" in parts:
             try:
-                build()
+                in_range.train_config()
             except ConfigError as exc:
-                if exc.field not in bad[part]:
+                found.append(exc)
+        if "model" in parts:
+            # A config stops at its first broken rule: set that field back to its off value and judge
+            # again, so rules further down (attention's sides after label smoothing's) are named too.
+            defaults = {f.name: f.default for f in dataclasses.fields(self.family_card.config_class)}
+            model, named = dict(in_range.model), set()
+            for _ in range(len(defaults)):
+                try:
+                    dataclasses.replace(in_range, model=model).model_config(image_shape, num_classes)
+                    break
+                except ConfigError as exc:
+                    if exc.field in named or exc.field not in defaults:
+                        if exc.field not in named:
+                            found.append(exc)
+                        break
                     found.append(exc)
+                    named.add(exc.field)
+                    model[exc.field] = defaults[exc.field]
         return found
 
     def build(self) -> dict:

@@ -54,7 +54,18 @@ def set_field(name: str, kind: str) -> None:
             value = cls.config_class.parse_value(name, value)
         except ConfigError:
             pass  # shown as an error below, from the config's own check
-    set_choices(choices().with_model_field(name, value))
+    new = choices().with_model_field(name, value)
+    # A field this change leaves unused and whose value the config would now refuse (label smoothing
+    # from the preset, after choosing the hinge loss) goes back to off, with a note, not an error.
+    unused = cls.config_class.unused_fields(new.model_values())
+    defaults = {f["name"]: f["default"] for f in cls.config_class.field_info()}
+    for exc in new.problems(parts=("model",)):
+        if exc.field in unused and exc.field != name:
+            new = new.with_model_field(exc.field, defaults[exc.field])
+            flash(
+                f"**{field_label(exc.field)}** set to {number_text(defaults[exc.field])}: {unused[exc.field]}.", "info"
+            )
+    set_choices(new)
 
 
 def field_help(f: dict) -> str:

@@ -121,6 +121,8 @@ class AdversarialConfig(ModelConfig):
         unused = super().unused_fields(values)
         if values.get("loss") != "wgan-gp":
             unused["gp_weight"] = f"used by the wgan-gp loss only, not {values.get('loss')}"
+        if not get_loss(values.get("loss", "non-saturating")).smoothing:
+            unused["label_smoothing"] = f"the {values.get('loss')} loss has no target probability to soften"
         if values.get("optimizer") == "rmsprop":
             unused["beta_1"] = unused["beta_2"] = "Adam's setting: RMSprop has no such moment"
         return unused

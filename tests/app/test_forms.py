@@ -276,3 +276,23 @@ def test_the_progress_line_says_what_a_starting_run_does_not_that_an_epoch_is_do
         run.update_status(epoch=1, phase="")  # between epochs: now an epoch is done
         at.run()
         assert any("epoch 1/" in p.proto.text and "epoch done" in p.proto.text for p in at.get("progress"))
+
+
+def test_every_broken_rule_between_fields_is_named_and_a_loss_change_turns_off_what_it_leaves_meaningless():
+    at = app("model")
+    # label smoothing with hinge, and attention at a side 8x8 digits never pass through: both named at once
+    at.session_state["choices"] = Choices("digits", "dcgan", "five-minute", {"loss": "hinge", "attention": 5})
+    at.run()
+    errors = [e.value for e in at.error]
+    assert len(errors) == 2 and any("with the hinge loss" in e for e in errors), errors
+    assert any("2, 4; got 5" in e for e in errors), errors
+
+    # Choosing hinge on the five-minute preset (label smoothing 0.1) turns label smoothing off, with a note.
+    at.session_state["choices"] = Choices("digits", "dcgan", "five-minute")
+    at.run()
+    at.selectbox(key="field_loss").select("hinge").run()
+    assert not at.error, [e.value for e in at.error]
+    model = at.session_state["choices"].model
+    assert model == {"loss": "hinge", "label_smoothing": 0.0}
+    assert any("**Label smoothing** set to 0: the hinge loss has no target" in m.value for m in at.info)
+    assert at.number_input(key="field_label_smoothing").disabled
