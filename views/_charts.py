@@ -102,7 +102,7 @@ def metric_bars(rows: list[dict]):
     palette = ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880"]
     for j, r in enumerate(rows):
         real = r["epoch"] is None
-        name = "real data (held-out)" if real else f"{r['run']} (epoch {r['epoch']})"
+        name = "real data (held-out half)" if real else f"{r['run']} (epoch {r['epoch']})"
         for i, k in enumerate(keys):
             fig.add_bar(
                 x=[name],
@@ -193,6 +193,7 @@ def settings_that_differ(runs: list):
     import pandas as pd
 
     from genlib.config import field_label
+    from views._ui import short_name
 
     configs = [r.read_config() for r in runs]
     values = {
@@ -200,12 +201,13 @@ def settings_that_differ(runs: list):
         for r, c in zip(runs, configs, strict=True)
     }
     names = sorted({k for v in values.values() for k in v} - {"title", "resume"})
+    headers = [short_name(r.summary()) for r in runs]
     rows = []
     for name in names:
         row = [values[r.id].get(name, "—") for r in runs]
         if any(json.dumps(x, sort_keys=True) != json.dumps(row[0], sort_keys=True) for x in row[1:]):
             label = field_label(name.removeprefix("model."))
-            rows.append({"setting": label, **{r.id: _cell(x) for r, x in zip(runs, row, strict=True)}})
+            rows.append({"setting": label, **{h: _cell(x) for h, x in zip(headers, row, strict=True)}})
     return pd.DataFrame(rows) if rows else None
 
 

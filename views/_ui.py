@@ -264,6 +264,12 @@ def run_label(summary: dict) -> str:
     return summary["run_id"] + (f" · “{summary['title']}”" if summary.get("title") else "")
 
 
+def short_name(summary: dict) -> str:
+    """A run in legends and column headers: its title with the end of its id ('“wide G” ·6af2'), else its id."""
+    title = summary.get("title")
+    return f"“{title}” ·{summary['run_id'][-4:]}" if title else summary["run_id"]
+
+
 def others_training(current: str) -> None:
     """A line naming the runs training besides ``current``; for a page that refreshes itself (Train)."""
     running = [s for s in running_summaries() if s["run_id"] != current]

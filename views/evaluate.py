@@ -19,6 +19,7 @@ from views._ui import (
     model_stamp,
     plotly_chart,
     run_label,
+    short_name,
     show_grid,
     task_queue,
 )
@@ -39,11 +40,25 @@ ids = [r.id for r in runs]
 evaluated = [r.id for r in runs if stored_eval(r)]
 default = [i for i in [st.session_state.get(RUN_ID)] if i in ids] or evaluated[:3] or ids[:1]
 # Runs deleted since (here or in another window) drop out of the selection.
-seed_widget("eval_runs", [i for i in st.session_state.get("eval_runs", default) if i in ids])
+# Kept under keys of their own: Streamlit drops a widget's state when another page is shown.
+kept = st.session_state.get("eval_runs_kept", default)
+seed_widget("eval_runs", [i for i in kept if i in ids])
 labels = {r.id: run_label(r.summary()) for r in runs}
-chosen = st.multiselect("Runs", ids, key="eval_runs", format_func=lambda i: labels.get(i, i))
+chosen = st.multiselect(
+    "Runs",
+    ids,
+    key="eval_runs",
+    format_func=lambda i: labels.get(i, i),
+    on_change=lambda: st.session_state.update(eval_runs_kept=st.session_state["eval_runs"]),
+)
 c1, c2, c3 = st.columns([1.2, 1.6, 0.8])
-n = c1.select_slider("Samples per run", [1000, 2000, 5000, 10_000], value=10_000, key="eval_samples")
+seed_widget("eval_samples", st.session_state.get("eval_samples_kept", 10_000))
+n = c1.select_slider(
+    "Samples per run",
+    [1000, 2000, 5000, 10_000],
+    key="eval_samples",
+    on_change=lambda: st.session_state.update(eval_samples_kept=st.session_state["eval_samples"]),
+)
 which = c2.radio(
     "Model of each run",
     ["best", "last"],
@@ -116,10 +131,12 @@ def model_word(r: dict) -> str:
     return (", best" if r.get("model_file") == "best.keras" else "") + (", out of date" if r["run_id"] in stale else "")
 
 
+names = {r["run_id"]: short_name(store.get(r["run_id"]).summary()) for r in results}  # titles where runs have one
 rows = [
-    {"run": r["run_id"], "family": r["family"], "epoch": f"{r['epoch']}{model_word(r)}", **r["scores"]} for r in results
+    {"run": names[r["run_id"]], "family": r["family"], "epoch": f"{r['epoch']}{model_word(r)}", **r["scores"]}
+    for r in results
 ]
-rows.append({"run": "real data (held-out half)", "family": "—", "epoch": None, **baseline})
+rows.append({"run": "real data", "family": "—", "epoch": None, **baseline})
 # One column per run (and the real data), one row per metric: fits the page for any run count.
 table = pd.DataFrame(
     {
@@ -171,7 +188,7 @@ for i, r in enumerate(results):
     with cols[i % len(cols)]:
         asked = r["scores"].get("label_accuracy")
         st.caption(
-            f"{r['run_id']} ({r['family']}, epoch {r['epoch']})"
+            f"{names[r['run_id']]} ({r['family']}, epoch {r['epoch']})"
             + (f" · draws the class it is asked for {asked:.0%} of the time" if asked is not None else "")
         )
         plotly_chart(class_count_figure(r, class_names(r["dataset"])), key=f"classes_{r['run_id']}")
@@ -181,7 +198,7 @@ st.caption(
     "The generated samples nearest to any training image (top) above that training image (bottom). "
     "Near-identical pairs mean the model copies; distances near the real data's typical distance are healthy."
 )
-pick = st.selectbox("Run", [r["run_id"] for r in results], key="nn_run")
+pick = st.selectbox("Run", [r["run_id"] for r in results], key="nn_run", format_func=lambda i: labels.get(i, i))
 run = store.get(pick)
 fakes, neighbours, dist, typical = closest_pairs(pick, model_stamp(run, which), run.read_config()["train"]["dataset"])
 show_grid(make_grid(np.concatenate([fakes, neighbours]), ncols=8))

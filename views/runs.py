@@ -13,7 +13,7 @@ from views._auth import current_user
 from views._charts import CURVE_LAYOUT, compare_metrics, settings_that_differ
 from views._export import csv_download
 from views._state import RUN_ID, flash, guard, select_run, show_flashes
-from views._ui import job_manager, only_owner_text, plotly_chart
+from views._ui import job_manager, only_owner_text, plotly_chart, short_name
 
 st.title("Runs")
 store = job_manager().store
@@ -60,8 +60,7 @@ def runs_view() -> None:
                 "status": f"queued, #{in_line[s['run_id']]} in line" if s["run_id"] in in_line else s["state"],
                 "dataset": s.get("dataset"),
                 "family": family_title(s.get("family") or ""),
-                "preset · loss": " · ".join(x for x in (s.get("preset"), s.get("loss")) if x)
-                + changes_count(s.get("changes") or []),
+                "preset": (s.get("preset") or "") + changes_count(s.get("changes") or []),
                 "epochs": f"{s.get('epoch', 0)}/{s.get('epochs')}",
                 "final losses": "  ".join(
                     f"{k} {v:.3f}" for k, v in losses.items() if kinds.get(k, ("",))[0] in ("loss", "penalty")
@@ -135,14 +134,15 @@ def runs_view() -> None:
             help="Metrics that every chosen run has come first.",
         )
         fig = go.Figure()
-        losses = {r.id: r.read_config().get("model", {}).get("loss") for r in chosen}
+        names = {r.id: short_name(r.summary()) for r in chosen}
         for run_id, (epochs, values) in series[metric].items():
-            name = f"{run_id} · {losses[run_id]}" if losses.get(run_id) else run_id
+            name = names[run_id]
             fig.add_scatter(x=epochs, y=values, name=name, mode="lines+markers", marker_size=5)
         fig.update_layout(
             CURVE_LAYOUT,
             height=360,
             xaxis_title="epoch",
+            xaxis_dtick=1 if max((max(e, default=1) for e, _ in series[metric].values()), default=1) <= 12 else None,
             yaxis_title=METRICS[metric][0] if metric in METRICS else metric,
         )
         plotly_chart(fig, key="compare_chart")
@@ -155,7 +155,7 @@ def runs_view() -> None:
         for col, r in zip(cols, chosen, strict=True):
             if r.latest_sample_path.is_file():
                 epoch = r.raw_status().get("epoch", 0)
-                col.image(str(r.latest_sample_path), caption=f"{r.id} · epoch {epoch}", width="stretch")
+                col.image(str(r.latest_sample_path), caption=f"{names[r.id]} · epoch {epoch}", width="stretch")
 
 
 def changes_count(changes: list[str]) -> str:

@@ -181,9 +181,9 @@ def test_evaluate_page_computes_and_shows_metrics(finished_run):
     assert not at.exception and not at.error
     table = at.dataframe[0].value
     # the run evaluated during training, so its best model is the one scored
-    assert list(table.columns) == ["metric", f"{finished_run.id} (vae, epoch 2, best)", "real data (held-out half)"]
+    assert list(table.columns) == ["metric", f"{finished_run.id} (vae, epoch 2, best)", "real data"]
     coverage = list(table["metric"]).index("Class coverage ↑")
-    assert table["real data (held-out half)"].iloc[coverage] == "10/10"
+    assert table["real data"].iloc[coverage] == "10/10"
     assert (finished_run.path / "eval.json").is_file()
     assert len(at.get("plotly_chart")) == 2  # the metric bars and one class-count chart
     assert len(at.image) == 1 and any("Pixel distances" in c.value for c in at.caption)
@@ -199,6 +199,15 @@ def test_evaluate_page_computes_and_shows_metrics(finished_run):
     at.run()
     assert any("trained further since these numbers were computed" in w.value for w in at.warning)
     assert f"{finished_run.id} (vae, epoch 2, out of date)" in at.dataframe[0].value.columns
+
+
+def test_evaluate_keeps_its_runs_and_sample_count_across_pages(finished_run):
+    at = app("evaluate")
+    at.select_slider(key="eval_samples").set_value(2000).run()
+    at.multiselect(key="eval_runs").unselect(finished_run.id).run()
+    at.switch_page("views/runs.py").run()
+    at.switch_page("views/evaluate.py").run()
+    assert at.select_slider(key="eval_samples").value == 2000 and at.multiselect(key="eval_runs").value == []
 
 
 def test_evaluate_page_without_trained_runs():
