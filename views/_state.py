@@ -59,8 +59,13 @@ def sync_url() -> None:
 
 
 def seed_widget(key: str, value) -> None:
-    """Give widget ``key`` the stored value before it is drawn (Streamlit drops it between pages)."""
-    st.session_state[key] = value
+    """Give widget ``key`` the stored value before it is drawn (Streamlit drops it between pages).
+
+    Only when it differs: a value written to a widget's key is sent to the browser as one to show, and a
+    run still drawing the first of two quick slider steps would set the slider back to it, and the next
+    rerun would store that step again."""
+    if key not in st.session_state or st.session_state[key] != value:
+        st.session_state[key] = value
 
 
 # -- the run being looked at ---------------------------------------------------
