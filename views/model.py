@@ -77,8 +77,11 @@ def field_help(f: dict) -> str:
     return f"{f['help']}  \n`{f['name']}` · {KIND_TEXT[f['type']]}{' · ' + rule if rule else ''}"
 
 
+stats = dataset_stats(c.dataset)
+problems = c.problems(stats.image_shape, len(stats.class_names), parts=("model",))  # every bad field at once
 values = c.model_values()
-unused = cls.config_class.unused_fields(values)  # greyed out, with the reason in their help
+# Greyed out, with the reason in their help; but never one an error asks to change (loaded from a link).
+unused = {k: why for k, why in cls.config_class.unused_fields(values).items() if k not in {e.field for e in problems}}
 with st.container(border=True):
     st.markdown("**Hyperparameters**")
     shown = [f for f in cls.config_class.field_info() if f["name"] not in DATA_FIELDS]
@@ -109,8 +112,6 @@ with st.container(border=True):
             is_float = f["type"] == "float"
             col.number_input(label, format="%g" if is_float else "%d", step=None if is_float else 1, **common)
 
-stats = dataset_stats(c.dataset)
-problems = c.problems(stats.image_shape, len(stats.class_names), parts=("model",))  # every bad field at once
 try:
     config = None if problems else c.model_config(stats.image_shape, len(stats.class_names))
 except ConfigError as exc:

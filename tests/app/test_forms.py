@@ -296,3 +296,13 @@ def test_every_broken_rule_between_fields_is_named_and_a_loss_change_turns_off_w
     assert model == {"loss": "hinge", "label_smoothing": 0.0}
     assert any("**Label smoothing** set to 0: the hinge loss has no target" in m.value for m in at.info)
     assert at.number_input(key="field_label_smoothing").disabled
+
+
+def test_an_unused_field_an_error_asks_to_change_stays_editable():
+    at = app("model")  # as a link could bring it: label smoothing with the hinge loss
+    at.session_state["choices"] = Choices("digits", "dcgan", "default", {"loss": "hinge", "label_smoothing": 0.1})
+    at.run()
+    assert any("with the hinge loss" in e.value for e in at.error)
+    assert not at.number_input(key="field_label_smoothing").disabled
+    at.number_input(key="field_label_smoothing").set_value(0.0).run()
+    assert not at.error and at.number_input(key="field_label_smoothing").disabled
