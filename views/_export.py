@@ -176,12 +176,7 @@ def exported_list(run_id: str) -> None:
 
 def _older_than_model(run: Run, which: str, made_at: float) -> str:
     """A note when the run's ``which`` model changed after an export was made (it trained further), else ''."""
-    path = run.trained_model_path(which)
-    try:
-        changed = path is not None and path.stat().st_mtime > made_at
-    except OSError:  # replaced between the two looks: read again on the next refresh
-        return ""
-    if not changed:
+    if (run.model_mtime(which) or 0.0) <= made_at:  # unchanged, or being replaced: read on the next refresh
         return ""
     return f"*Made before the run trained further: its {which} model has changed since. Export again for the new one.*"
 

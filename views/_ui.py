@@ -311,8 +311,7 @@ def run_model(run_id: str, stamp: tuple[str, float]):
 
 def model_stamp(run, which: str = "best") -> tuple[str, float]:
     """Which model, and when its file last changed (0 before epoch 1): the key for cached results."""
-    path = run.trained_model_path(which)
-    return (which, path.stat().st_mtime if path else 0.0)
+    return (which, run.model_mtime(which) or 0.0)
 
 
 def model_for(run, which: str = "best") -> object | None:

@@ -82,7 +82,7 @@ def evaluate_run(
     if model_path is None:
         raise GenlibError(f"run {run.id} has no trained model yet (no epoch finished)")
     ev = get_evaluator(cfg["train"]["dataset"], report=report)
-    stamp = model_path.stat().st_mtime
+    stamp = run.model_mtime(which)
     stored = stored_eval(run, which)
     current = eval_is_current(run, stored, which) and (stored.get("n"), stored.get("evaluator")) == (n, ev.digest)
     if current and not force and (not inception or "inception_fid" in stored["scores"]):
@@ -134,12 +134,8 @@ def _eval_path(run, which: str):
 def eval_is_current(run, stored: dict | None, which: str = "best") -> bool:
     """Whether a stored result was computed on the checkpoint the run has now for ``which``: False once
     the run trained further (a new best or last model) since."""
-    path = run.trained_model_path(which)
-    if not stored or path is None:
-        return False
-    try:
-        stamp = path.stat().st_mtime
-    except OSError:  # replaced or deleted between the two looks
+    stamp, path = run.model_mtime(which), run.trained_model_path(which)
+    if not stored or stamp is None or path is None:
         return False
     return stored.get("model_mtime") == stamp and stored.get("model_file", path.name) == path.name
 

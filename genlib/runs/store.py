@@ -86,6 +86,15 @@ class Run:
                 return path
         return None
 
+    def model_mtime(self, which: str = "best") -> float | None:
+        """When the ``which`` model's file last changed (a new best, another epoch); None before epoch 1,
+        or when the file is replaced between the look and the stat. Keys cached and stored results."""
+        path = self.trained_model_path(which)
+        try:
+            return path.stat().st_mtime if path else None
+        except OSError:
+            return None
+
     def best(self, status: dict | None = None) -> dict | None:
         """{"epoch", "fid"} of the kept best model, or None when the run has none."""
         status = self.raw_status() if status is None else status
